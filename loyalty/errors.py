@@ -1,0 +1,18 @@
+"""The one domain exception that services raise; the API and the admin turn it into a message."""
+
+
+class ApplicationError(Exception):
+    """A business rule refused the operation. Nothing was written.
+
+    ``field`` names the input at fault when there is one; ``code`` is a stable
+    machine-readable identifier (``insufficient_points``, ``duplicate_order``...).
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,22 @@
+"""Root URL configuration: admin, accounts (allauth), the member portal and the API."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "Loyalty back office"
+admin.site.site_title = "Loyalty back office"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("health/", health, name="health"),
+    path("", include("members.urls")),
+]

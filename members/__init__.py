@@ -1,0 +1,1 @@
+"""Members: who is in the program, their login, and (later) their tier."""

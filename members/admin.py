@@ -1,0 +1,58 @@
+"""Admin of logins and members. The ledger views of a member are added by rewards.admin."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Member, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class MemberAdmin(admin.ModelAdmin):
+    """Members: searchable by email, name and external id; balances are read-only caches."""
+
+    list_display = [
+        "email",
+        "name",
+        "external_id",
+        "status",
+        "points_balance",
+        "pending_points",
+        "enrolled_at",
+    ]
+    list_filter = ["status", "enrolled_at"]
+    search_fields = ["email", "first_name", "last_name", "external_id"]
+    readonly_fields = ["points_balance", "pending_points", "created_at", "updated_at"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "enrolled_at"
+    fieldsets = (
+        (None, {"fields": ("email", "first_name", "last_name", "external_id", "birthday", "user")}),
+        ("Membership", {"fields": ("status", "enrolled_at")}),
+        ("Points (from the ledger)", {"fields": ("points_balance", "pending_points")}),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        obj.email = obj.email.strip().lower()
+        if not obj.external_id:
+            obj.external_id = None
+        super().save_model(request, obj, form, change)
+
+
+admin.site.register(Member, MemberAdmin)

@@ -1,0 +1,8 @@
+"""App configuration of members."""
+
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "members"
+    verbose_name = "Members"

@@ -1,0 +1,74 @@
+"""Writes of the members app: enrolment and status changes."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from loyalty.errors import ApplicationError
+
+from .models import Member
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApplicationError(
+            f"'{email}' is not a valid email address", code="invalid_email", field="email"
+        ) from None
+    return email
+
+
+@transaction.atomic
+def enroll_member(
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    external_id: str | None = None,
+    enrolled_at: datetime | None = None,
+    birthday=None,
+) -> Member:
+    """Create a member. Refuses a second member with the same email or external id."""
+    email = normalize_email(email)
+    external_id = (external_id or "").strip() or None
+    if enrolled_at is not None and timezone.is_naive(enrolled_at):
+        raise ApplicationError("enrolled_at must carry a time zone", field="enrolled_at")
+    if Member.objects.filter(email__iexact=email).exists():
+        raise ApplicationError(
+            f"a member with email {email} already exists", code="duplicate_member", field="email"
+        )
+    if external_id and Member.objects.filter(external_id=external_id).exists():
+        raise ApplicationError(
+            f"a member with external id {external_id} already exists",
+            code="duplicate_member",
+            field="external_id",
+        )
+    try:
+        with transaction.atomic():
+            return Member.objects.create(
+                email=email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                external_id=external_id,
+                enrolled_at=enrolled_at or timezone.now(),
+                birthday=birthday,
+            )
+    except IntegrityError:  # a concurrent enrolment of the same customer won the race
+        raise ApplicationError(
+            f"a member with email {email} already exists", code="duplicate_member", field="email"
+        ) from None
+
+
+@transaction.atomic
+def set_member_status(*, member_id: int, status: str) -> Member:
+    if status not in Member.Status.values:
+        raise ApplicationError(f"unknown status {status!r}", field="status")
+    member = Member.lock(member_id)
+    member.status = status
+    member.save(update_fields=["status", "updated_at"])
+    return member

@@ -1,0 +1,1 @@
+"""Referrals: referral codes, referees, qualification and two-sided rewards."""

@@ -1,0 +1,8 @@
+"""App configuration of referrals."""
+
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    name = "referrals"
+    verbose_name = "Referrals"

@@ -1,0 +1,1 @@
+"""Reporting models (see the accounting reports issue)."""

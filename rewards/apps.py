@@ -1,0 +1,8 @@
+"""App configuration of rewards."""
+
+from django.apps import AppConfig
+
+
+class RewardsConfig(AppConfig):
+    name = "rewards"
+    verbose_name = "Points and rewards"

@@ -1,0 +1,487 @@
+"""The program's settings, purchases and earn rules, the points ledger and the rewards catalog.
+
+The ledger is three tables. ``LedgerEntry`` is append-only: one row for every change
+to a member's points. ``PointLot`` is one earning with the points it has left and when
+they expire. ``LotMovement`` records which lots each entry changed and by how much, so
+that for every lot ``remaining = sum(movements)`` and for every entry
+``points + pending_points = sum(movements)``; ``verify_ledger`` checks both.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from members.models import Member
+
+from .currencies import CURRENCY_CHOICES
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Program(models.Model):
+    """The loyalty program's settings: one row per installation (the merchant's program)."""
+
+    class Rounding(models.TextChoices):
+        FLOOR = "floor", "Round down (floor)"
+        HALF_UP = "half_up", "Round to nearest (half up)"
+        CEILING = "ceiling", "Round up (ceiling)"
+
+    class Expiry(models.TextChoices):
+        NEVER = "never", "Points never expire"
+        FIXED = "fixed", "A fixed lifetime after earning"
+        INACTIVITY = "inactivity", "The whole balance after months without activity"
+
+    name = models.CharField(max_length=200, default="Loyalty program")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
+    earn_points = models.PositiveIntegerField(
+        default=1, help_text="Points earned per 'earn per amount' of eligible spend."
+    )
+    earn_per_amount = models.DecimalField(
+        **MONEY,
+        default=Decimal("1.00"),
+        help_text="e.g. 1.00 for 1 point per 1.00, 10.00 for 1 point per 10.00",
+    )
+    rounding = models.CharField(max_length=10, choices=Rounding.choices, default=Rounding.FLOOR)
+    point_value = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal("0.0100"),
+        help_text="Money value of one point when redeemed, in the program's currency.",
+    )
+    expiry_policy = models.CharField(max_length=12, choices=Expiry.choices, default=Expiry.FIXED)
+    expiry_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Lifetime of points (fixed) or months without activity (inactivity)."
+    )
+    return_window_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Purchase points stay pending (not spendable) for this many days."
+    )
+    auto_enroll = models.BooleanField(
+        default=True, help_text="Every customer who buys becomes a member (off: opt-in only)."
+    )
+    allow_negative_balance = models.BooleanField(
+        default=False,
+        help_text="A refund of already-spent points leaves a debt that the next earning settles. "
+        "Off: the refund takes what is left and records the shortfall.",
+    )
+    earn_on_shipping = models.BooleanField(default=False)
+    earn_on_tax = models.BooleanField(default=False)
+    earn_on_gift_cards = models.BooleanField(
+        default=False, help_text="Buying a gift card earns points."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(earn_per_amount__gt=0), name="program_earn_per_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(point_value__gte=0), name="program_point_value_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get(cls) -> "Program":
+        """The program; created with defaults on first use."""
+        program = cls.objects.order_by("pk").first()
+        return program or cls.objects.create()
+
+    def points_value(self, points: int) -> Decimal:
+        return (Decimal(points) * self.point_value).quantize(Decimal("0.01"))
+
+
+class Channel(models.Model):
+    """A sales channel (web shop, stores, marketplace...). Only channels that earn give points."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    earns_points = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EarnRule(models.Model):
+    """A promotion on top of the base rate: multiply the points, or add a fixed bonus.
+
+    Conditions combine (all must hold): a date window, days of the week, a channel,
+    a minimum order amount, a product category or SKU. A multiplier with a category
+    or SKU applies only to the matching lines' eligible amount.
+    """
+
+    class Kind(models.TextChoices):
+        MULTIPLIER = "multiplier", "Multiply the base points"
+        BONUS = "bonus", "Add fixed bonus points"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MULTIPLIER)
+    multiplier = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text="e.g. 2 for double points",
+    )
+    bonus_points = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    weekdays = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="ISO weekdays the rule applies on, comma-separated (1=Monday ... 7=Sunday); "
+        "empty for every day. e.g. 6,7 for weekends.",
+    )
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT)
+    min_order_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    sku = models.CharField("SKU", max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(multiplier__gte=1), name="earnrule_multiplier_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The rule must end after it starts."})
+        if self.kind == self.Kind.BONUS and not self.bonus_points:
+            raise ValidationError({"bonus_points": "A bonus rule needs bonus points."})
+        try:
+            self.weekday_set()
+        except ValueError:
+            raise ValidationError({"weekdays": "Use numbers 1 to 7 separated by commas."}) from None
+
+    def weekday_set(self) -> set[int]:
+        days = {int(d) for d in self.weekdays.replace(" ", "").split(",") if d}
+        if any(d < 1 or d > 7 for d in days):
+            raise ValueError(self.weekdays)
+        return days
+
+
+class Purchase(models.Model):
+    """A customer's order, keyed by channel + order id.
+
+    ``amount`` is what the customer paid in money: after every discount and after the
+    part paid with points or a reward; it includes ``shipping_amount`` and ``tax_amount``.
+    """
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT)
+    order_id = models.CharField(max_length=100)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="purchases"
+    )
+    purchased_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(**MONEY)
+    shipping_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    eligible_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMPLETED)
+    points_earned = models.IntegerField(default=0)
+    earn_breakdown = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-purchased_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "order_id"], name="purchase_channel_order_uniq"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="purchase_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")),
+                name="purchase_refund_within_amount",
+            ),
+            models.CheckConstraint(condition=Q(points_earned__gte=0), name="purchase_points_gte_0"),
+        ]
+        indexes = [models.Index(fields=["purchased_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code}/{self.order_id}"
+
+
+class PurchaseLine(models.Model):
+    """One line of a purchase, for rules on a SKU or category and items that do not earn."""
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField("SKU", max_length=100, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    amount = models.DecimalField(**MONEY, help_text="What the line cost, after its own discounts.")
+    is_gift_card = models.BooleanField(default=False)
+    is_reward_item = models.BooleanField(
+        default=False, help_text="An item given as a reward: never earns points."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="purchaseline_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku or self.category or 'line'} {self.amount}"
+
+
+class Refund(models.Model):
+    """A refund or return of part or all of a purchase, and the points it took back."""
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(max_length=100)
+    amount = models.DecimalField(**MONEY)
+    points_reversed = models.IntegerField(default=0)
+    shortfall = models.IntegerField(
+        default=0, help_text="Points that should have been reversed but were already spent."
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "refund_id"], name="refund_purchase_id_uniq"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id} of {self.amount}"
+
+
+class Reward(models.Model):
+    """An item of the rewards catalog that members buy with points."""
+
+    class Kind(models.TextChoices):
+        FIXED_DISCOUNT = "fixed_discount", "Fixed discount"
+        PERCENT_DISCOUNT = "percent_discount", "Percentage discount"
+        FREE_ITEM = "free_item", "Free item"
+        FREE_SHIPPING = "free_shipping", "Free shipping"
+        EXPERIENCE = "experience", "Experience"
+        DONATION = "donation", "Donation to a cause"
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    points_cost = models.PositiveIntegerField()
+    discount_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    sku = models.CharField("SKU of the free item", max_length=100, blank=True)
+    cause = models.CharField("cause (donations)", max_length=200, blank=True)
+    stock = models.PositiveIntegerField(null=True, blank=True, help_text="Empty for unlimited.")
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["points_cost", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points_cost__gt=0), name="reward_cost_gt_0"),
+            models.CheckConstraint(
+                condition=Q(stock__isnull=True) | Q(stock__gte=0), name="reward_stock_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.points_cost} points)"
+
+    def clean(self):
+        errors = {}
+        if self.kind == self.Kind.FIXED_DISCOUNT and not self.discount_amount:
+            errors["discount_amount"] = "A fixed discount needs an amount."
+        if self.kind == self.Kind.PERCENT_DISCOUNT and not (
+            self.discount_percent and 0 < self.discount_percent <= 100
+        ):
+            errors["discount_percent"] = "A percentage discount needs a percentage from 0 to 100."
+        if self.kind == self.Kind.DONATION and not self.cause:
+            errors["cause"] = "A donation needs the cause it goes to."
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = "The reward must end after it starts."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Redemption(models.Model):
+    """Points spent on a reward (or on a discount at checkout), with a one-time code."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued (code not used yet)"
+        USED = "used", "Used"
+        CANCELLED = "cancelled", "Cancelled (points given back)"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="redemptions")
+    reward = models.ForeignKey(Reward, null=True, blank=True, on_delete=models.PROTECT)
+    points = models.PositiveIntegerField()
+    value = models.DecimalField(**MONEY, help_text="Money value of the points spent.")
+    currency = models.CharField(max_length=3)
+    cause = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="redemption_points_gt_0"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LedgerEntry(models.Model):
+    """One change to a member's points. Append-only: a correction is a new entry.
+
+    ``points`` changes the spendable balance, ``pending_points`` the pending one
+    (a release moves points from pending to spendable: +n and -n).
+    """
+
+    class Kind(models.TextChoices):
+        EARN = "earn", "Earned on a purchase"
+        RELEASE = "release", "Pending points released"
+        REDEEM = "redeem", "Redeemed"
+        REDEEM_CANCEL = "redeem_cancel", "Redemption cancelled"
+        EXPIRE = "expire", "Expired"
+        ADJUST = "adjust", "Manual adjustment"
+        REVERSE = "reverse", "Reversed (refund or return)"
+        REFERRAL = "referral", "Referral reward"
+        ACTION = "action", "Action bonus"
+        FORFEIT = "forfeit", "Forfeited (membership closed)"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    points = models.IntegerField(default=0)
+    pending_points = models.IntegerField(default=0)
+    shortfall = models.IntegerField(
+        default=0, help_text="Points a reversal could not take back because they were spent."
+    )
+    description = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    purchase = models.ForeignKey(Purchase, null=True, blank=True, on_delete=models.PROTECT)
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT)
+    redemption = models.ForeignKey(Redemption, null=True, blank=True, on_delete=models.PROTECT)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="The source when it is not a purchase or redemption."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="The staff user of a manual entry.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    effective_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["-effective_at", "-pk"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            models.Index(fields=["member", "effective_at"]),
+            models.Index(fields=["kind", "effective_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("ledger entries are append-only: post a new entry instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ledger entries are append-only and cannot be deleted")
+
+
+class PointLot(models.Model):
+    """One earning and what is left of it; spent and expired oldest-expiry-first.
+
+    A debt lot (``is_debt``) holds a negative balance left by a refund of points that
+    were already spent; the next earning settles it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (return window)"
+        AVAILABLE = "available", "Spendable"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="lots")
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="created_lots")
+    purchase = models.ForeignKey(
+        Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="lots"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    is_debt = models.BooleanField(default=False)
+    points = models.IntegerField(help_text="Points at creation.")
+    remaining = models.IntegerField()
+    earned_at = models.DateTimeField()
+    available_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["member", F("expires_at").asc(nulls_last=True), "earned_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(is_debt=False) & Q(remaining__gte=0) & Q(remaining__lte=F("points")))
+                | (Q(is_debt=True) & Q(remaining__lte=0) & Q(status="available")),
+                name="pointlot_remaining_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            models.Index(
+                fields=["expires_at"], condition=Q(remaining__gt=0), name="pointlot_open_expiry_idx"
+            ),
+            models.Index(
+                fields=["available_at"],
+                condition=Q(status="pending"),
+                name="pointlot_pending_release_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lot {self.pk}: {self.remaining}/{self.points}"
+
+
+class LotMovement(models.Model):
+    """How much an entry changed a lot (negative: taken from it)."""
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="movements")
+    lot = models.ForeignKey(PointLot, on_delete=models.PROTECT, related_name="movements")
+    points = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lot"])]
+
+    def __str__(self) -> str:
+        return f"{self.points:+d} on lot {self.lot_id}"

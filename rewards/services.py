@@ -1,0 +1,771 @@
+"""Writes of the points ledger: purchases, refunds, adjustments, redemptions, releases.
+
+Every function runs in one transaction, locks the member row first (so two requests on
+one member run one after the other), validates, writes the ledger, and returns the
+result; on any ``ApplicationError`` nothing is written. Callers (admin, API, importers,
+commands, tasks) hold no business rules.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from loyalty.db import retry_on_conflict
+from loyalty.errors import ApplicationError
+from members.models import Member
+
+from . import currencies, earning
+from .ledger import Posting, lot_expiry, spendable_points
+from .models import (
+    Channel,
+    EarnRule,
+    LedgerEntry,
+    PointLot,
+    Program,
+    Purchase,
+    PurchaseLine,
+    Redemption,
+    Refund,
+    Reward,
+)
+
+log = logging.getLogger(__name__)
+
+# A purchase dated a little in the future is a clock skew between systems, not an error.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def to_money(value, *, field: str, allow_zero: bool = False) -> Decimal:
+    """A money amount as a Decimal with at most 2 decimal places, refused if not positive."""
+    if isinstance(value, float):
+        raise ApplicationError(f"{field} must be a decimal string, not a float", field=field)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(f"{field} must be a number, not {value!r}", field=field) from None
+    if not amount.is_finite():
+        raise ApplicationError(f"{field} must be a number, not {value!r}", field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ApplicationError(
+            f"{field} must be greater than zero, not {amount}", code="invalid_amount", field=field
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationError(f"{field} has more than 2 decimal places: {amount}", field=field)
+    if amount >= Decimal("1e12"):
+        raise ApplicationError(f"{field} is too large: {amount}", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def check_currency(program: Program, currency: str | None) -> str:
+    code = (currency or program.currency).strip().upper()
+    if not currencies.is_known(code):
+        raise ApplicationError(
+            f"unknown currency {currency!r}", code="unknown_currency", field="currency"
+        )
+    if code != program.currency:
+        raise ApplicationError(
+            f"currency {code} is not accepted: this program runs in {program.currency}",
+            code="wrong_currency",
+            field="currency",
+        )
+    return code
+
+
+def check_points(points, *, field: str = "points", allow_negative: bool = False) -> int:
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise ApplicationError(f"{field} must be a whole number, not {points!r}", field=field)
+    if points == 0 or (points < 0 and not allow_negative):
+        raise ApplicationError(
+            f"{field} must be {'non-zero' if allow_negative else 'greater than zero'}",
+            code="invalid_points",
+            field=field,
+        )
+    return points
+
+
+def lock_member(member_id: int) -> Member:
+    try:
+        return Member.lock(member_id)
+    except Member.DoesNotExist:
+        raise ApplicationError(
+            f"no member with id {member_id}", code="not_found", field="member"
+        ) from None
+
+
+def check_active(member: Member, *, action: str) -> Member:
+    if member.status != Member.Status.ACTIVE:
+        raise ApplicationError(
+            f"member {member.email} is {member.status} and cannot {action}",
+            code="member_not_active",
+            field="member",
+        )
+    return member
+
+
+def _aware(moment: datetime | None, field: str) -> datetime:
+    if moment is None:
+        return timezone.now()
+    if timezone.is_naive(moment):
+        raise ApplicationError(f"{field} must carry a time zone", field=field)
+    return moment
+
+
+# ---------------------------------------------------------------- purchases
+
+
+def active_rules() -> list[EarnRule]:
+    return list(EarnRule.objects.filter(active=True).order_by("pk"))
+
+
+def _lines(lines: list[dict] | None) -> list[earning.Line]:
+    parsed = []
+    for index, raw in enumerate(lines or []):
+        field = f"lines[{index}].amount"
+        quantity = raw.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise ApplicationError(
+                f"lines[{index}].quantity must be a positive whole number",
+                field=f"lines[{index}].quantity",
+            )
+        parsed.append(
+            earning.Line(
+                amount=to_money(raw.get("amount", ""), field=field, allow_zero=True),
+                sku=str(raw.get("sku") or "")[:100],
+                category=str(raw.get("category") or "")[:100],
+                quantity=quantity,
+                is_gift_card=bool(raw.get("is_gift_card", False)),
+                is_reward_item=bool(raw.get("is_reward_item", False)),
+            )
+        )
+    return parsed
+
+
+def get_channel(code: str) -> Channel:
+    try:
+        return Channel.objects.get(code=(code or "").strip())
+    except Channel.DoesNotExist:
+        known = ", ".join(Channel.objects.values_list("code", flat=True)) or "none defined"
+        raise ApplicationError(
+            f"unknown channel {code!r} (known: {known})", code="unknown_channel", field="channel"
+        ) from None
+
+
+def tier_multiplier(member: Member | None) -> tuple[Decimal, str]:
+    """The member's tier earn multiplier (1 when the member has no tier)."""
+    tier = getattr(member, "tier", None) if member else None
+    if tier is None:
+        return Decimal(1), ""
+    return tier.earn_multiplier, tier.name
+
+
+def quote_points(
+    *,
+    channel: str,
+    amount,
+    shipping_amount="0",
+    tax_amount="0",
+    lines: list[dict] | None = None,
+    purchased_at: datetime | None = None,
+    member_id: int | None = None,
+) -> earning.Earning:
+    """The points a basket would earn, without recording anything."""
+    program = Program.get()
+    chan = get_channel(channel)
+    amount = to_money(amount, field="amount")
+    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
+    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
+    if shipping + tax > amount:
+        raise ApplicationError(
+            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
+        )
+    member = Member.objects.filter(pk=member_id).first() if member_id else None
+    multiplier, tier_name = tier_multiplier(member)
+    return earning.calculate(
+        program=program,
+        rules=active_rules(),
+        channel=chan,
+        amount=amount,
+        shipping_amount=shipping,
+        tax_amount=tax,
+        lines=_lines(lines),
+        purchased_at=_aware(purchased_at, "purchased_at"),
+        tier_multiplier=multiplier,
+        tier_name=tier_name,
+    )
+
+
+def record_purchase(**kwargs) -> Purchase:
+    """Record a completed purchase and credit the points it earns (see ``_record_purchase``)."""
+    try:
+        return _record_purchase(**kwargs)
+    except IntegrityError as exc:
+        # The same channel + order id, recorded concurrently (e.g. for another member):
+        # the unique key refused it and the whole transaction was rolled back.
+        if not any(
+            mark in str(exc)
+            for mark in ("purchase_channel_order_uniq", "rewards_purchase.order_id")
+        ):
+            raise
+        raise ApplicationError(
+            f"order {kwargs.get('order_id')} on channel {kwargs.get('channel')} "
+            "is already recorded",
+            code="duplicate_order",
+            field="order_id",
+        ) from None
+
+
+@retry_on_conflict
+@transaction.atomic
+def _record_purchase(
+    *,
+    channel: str,
+    order_id: str,
+    amount,
+    currency: str | None = None,
+    purchased_at: datetime | None = None,
+    member_id: int | None = None,
+    shipping_amount="0",
+    tax_amount="0",
+    lines: list[dict] | None = None,
+    award_points: bool = True,
+) -> Purchase:
+    """Record a completed purchase and credit the points it earns.
+
+    The points are pending until the program's return window has passed (counted
+    from ``purchased_at``), and expire by the program's policy counted from the same
+    date, so a purchase recorded late (or imported) is treated as of its own date.
+    """
+    program = Program.get()
+    order_id = (order_id or "").strip()
+    if not order_id:
+        raise ApplicationError("order_id is required", field="order_id")
+    if len(order_id) > 100:
+        raise ApplicationError("order_id is longer than 100 characters", field="order_id")
+    chan = get_channel(channel)
+    amount = to_money(amount, field="amount")
+    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
+    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
+    if shipping + tax > amount:
+        raise ApplicationError(
+            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
+        )
+    code = check_currency(program, currency)
+    purchased_at = _aware(purchased_at, "purchased_at")
+    if purchased_at > timezone.now() + CLOCK_SKEW:
+        raise ApplicationError(
+            f"purchased_at {purchased_at.isoformat()} is in the future", field="purchased_at"
+        )
+    parsed_lines = _lines(lines)
+
+    member = lock_member(member_id) if member_id is not None else None
+    if Purchase.objects.filter(channel=chan, order_id=order_id).exists():
+        raise ApplicationError(
+            f"order {order_id} on channel {chan.code} is already recorded",
+            code="duplicate_order",
+            field="order_id",
+        )
+
+    multiplier, tier_name = tier_multiplier(member)
+    result = earning.calculate(
+        program=program,
+        rules=active_rules(),
+        channel=chan,
+        amount=amount,
+        shipping_amount=shipping,
+        tax_amount=tax,
+        lines=parsed_lines,
+        purchased_at=purchased_at,
+        tier_multiplier=multiplier,
+        tier_name=tier_name,
+    )
+    breakdown = result.breakdown
+    points = result.points
+    if member is None:
+        breakdown, points = [{"rule_id": None, "rule": "not a member", "points": 0}], 0
+    elif member.status != Member.Status.ACTIVE:
+        breakdown, points = (
+            [{"rule_id": None, "rule": f"member is {member.status}: no points", "points": 0}],
+            0,
+        )
+    elif not award_points:
+        breakdown, points = [{"rule_id": None, "rule": "points not awarded", "points": 0}], 0
+
+    purchase = Purchase.objects.create(
+        channel=chan,
+        order_id=order_id,
+        member=member,
+        purchased_at=purchased_at,
+        currency=code,
+        amount=amount,
+        shipping_amount=shipping,
+        tax_amount=tax,
+        eligible_amount=result.eligible_amount,
+        points_earned=points,
+        earn_breakdown=breakdown,
+    )
+    PurchaseLine.objects.bulk_create(
+        PurchaseLine(
+            purchase=purchase,
+            sku=line.sku,
+            category=line.category,
+            quantity=line.quantity,
+            amount=line.amount,
+            is_gift_card=line.is_gift_card,
+            is_reward_item=line.is_reward_item,
+        )
+        for line in parsed_lines
+    )
+    if points > 0:
+        posting = Posting(
+            member=member,
+            kind=LedgerEntry.Kind.EARN,
+            idempotency_key=f"purchase:{purchase.pk}:earn",
+            effective_at=purchased_at,
+        )
+        window = timedelta(days=program.return_window_days)
+        posting.credit(
+            points,
+            pending_until=purchased_at + window if window else None,
+            expires_at=lot_expiry(program, purchased_at),
+            purchase=purchase,
+        )
+        posting.settle_debt()
+        posting.post(purchase=purchase, description=f"Purchase #{order_id}")
+    return purchase
+
+
+@retry_on_conflict
+@transaction.atomic
+def refund_purchase(
+    *,
+    purchase_id: int,
+    amount,
+    refund_id: str | None = None,
+    reason: str = "",
+    user=None,
+    refunded_at: datetime | None = None,
+) -> Refund:
+    """Refund part or all of a purchase and reverse its points in proportion.
+
+    The points to reverse are computed on the cumulative refunded amount, so several
+    partial refunds never reverse more (or less) than one whole refund. They are taken
+    from the purchase's own lot first (pending or spendable), then from other spendable
+    points; what is already spent becomes a debt if the program allows a negative
+    balance, otherwise it is recorded as the refund's shortfall.
+    """
+    purchase = Purchase.objects.filter(pk=purchase_id).first()
+    if purchase is None:
+        raise ApplicationError(f"no purchase with id {purchase_id}", code="not_found")
+    amount = to_money(amount, field="amount")
+    refund_id = (refund_id or "").strip() or f"refund-{secrets.token_hex(8)}"
+    refunded_at = _aware(refunded_at, "refunded_at")
+    member = Member.lock(purchase.member_id) if purchase.member_id else None
+    purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
+
+    existing = Refund.objects.filter(purchase=purchase, refund_id=refund_id).first()
+    if existing is not None:
+        if existing.amount != amount:
+            raise ApplicationError(
+                f"refund {refund_id} was already recorded with amount {existing.amount}",
+                code="idempotency_conflict",
+                field="refund_id",
+            )
+        return existing
+    refundable = purchase.amount - purchase.refunded_amount
+    if amount > refundable:
+        raise ApplicationError(
+            f"refund of {amount} exceeds what is left to refund on order "
+            f"{purchase.order_id} ({refundable})",
+            code="refund_exceeds_purchase",
+            field="amount",
+        )
+
+    program = Program.get()
+    new_total = purchase.refunded_amount + amount
+    target = purchase.points_earned * new_total / purchase.amount
+    target = int(target.to_integral_value(rounding=earning.ROUNDING[program.rounding]))
+    if new_total == purchase.amount:
+        target = purchase.points_earned
+    done = Refund.objects.filter(purchase=purchase).aggregate(
+        total=Sum("points_reversed"), short=Sum("shortfall")
+    )
+    to_reverse = max(0, target - (done["total"] or 0) - (done["short"] or 0))
+
+    refund = Refund.objects.create(
+        purchase=purchase,
+        refund_id=refund_id,
+        amount=amount,
+        reason=reason[:255],
+        created_by=user,
+        created_at=refunded_at,
+    )
+    purchase.refunded_amount = new_total
+    purchase.status = (
+        Purchase.Status.REFUNDED
+        if new_total == purchase.amount
+        else Purchase.Status.PARTIALLY_REFUNDED
+    )
+    purchase.save(update_fields=["refunded_amount", "status"])
+
+    if member is not None and to_reverse > 0:
+        posting = Posting(
+            member=member,
+            kind=LedgerEntry.Kind.REVERSE,
+            idempotency_key=f"refund:{refund.pk}",
+            effective_at=refunded_at,
+        )
+        own = list(
+            PointLot.objects.select_for_update()
+            .filter(purchase=purchase, remaining__gt=0)
+            .order_by("pk")
+        )
+        taken = posting.take(to_reverse, lots=own)
+        if taken < to_reverse:
+            taken += posting.take(to_reverse - taken)
+        short = to_reverse - taken
+        if short and program.allow_negative_balance:
+            posting.add_debt(short)
+            taken, short = to_reverse, 0
+        refund.points_reversed, refund.shortfall = taken, short
+        refund.save(update_fields=["points_reversed", "shortfall"])
+        description = f"Refund of purchase #{purchase.order_id}"
+        if short:
+            description += f" ({short} points already spent, not reversed)"
+        posting.post(
+            purchase=purchase,
+            refund=refund,
+            shortfall=short,
+            description=description,
+            reason=reason,
+            created_by=user,
+        )
+    return refund
+
+
+# ---------------------------------------------------------------- adjustments
+
+
+@retry_on_conflict
+@transaction.atomic
+def adjust_points(
+    *,
+    member_id: int,
+    points: int,
+    reason: str,
+    user=None,
+    idempotency_key: str | None = None,
+    kind: str = LedgerEntry.Kind.ADJUST,
+    description: str = "",
+    reference: str = "",
+    effective_at: datetime | None = None,
+) -> LedgerEntry:
+    """Add or remove points by hand (staff, with a mandatory reason), or for an action.
+
+    A credit is a new lot that expires by the program's policy; a debit is taken
+    oldest-expiry-first and refused if the member cannot cover it.
+    """
+    points = check_points(points, allow_negative=True)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+    key = idempotency_key or f"adjust:{secrets.token_hex(12)}"
+    member = lock_member(member_id)
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        if existing.member_id != member_id or existing.points != points:
+            raise ApplicationError(
+                "this idempotency key was already used for another change",
+                code="idempotency_conflict",
+                field="idempotency_key",
+            )
+        return existing
+    if member.status == Member.Status.CLOSED:
+        raise ApplicationError(
+            f"member {member.email} is closed", code="member_not_active", field="member"
+        )
+    program = Program.get()
+    effective_at = _aware(effective_at, "effective_at")
+    posting = Posting(member=member, kind=kind, idempotency_key=key, effective_at=effective_at)
+    if points > 0:
+        posting.credit(points, expires_at=lot_expiry(program, effective_at))
+        posting.settle_debt()
+    else:
+        available = spendable_points(member)
+        if available < -points:
+            raise ApplicationError(
+                f"cannot remove {-points} points: {member.email} has {available} spendable",
+                code="insufficient_points",
+                field="points",
+            )
+        posting.take(-points)
+    return posting.post(
+        description=description or f"Adjustment: {reason}"[:255],
+        reason=reason,
+        created_by=user,
+        reference=reference,
+    )
+
+
+# ---------------------------------------------------------------- redemptions
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
+
+
+def new_redemption_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def _existing_redemption(key: str, *, member_id: int, reward_id, points) -> Redemption | None:
+    found = Redemption.objects.filter(idempotency_key=key).first()
+    if found is None:
+        return None
+    same = found.member_id == member_id and found.reward_id == reward_id
+    if not same or (points is not None and found.points != points):
+        raise ApplicationError(
+            "this idempotency key was already used for another redemption",
+            code="idempotency_conflict",
+            field="idempotency_key",
+        )
+    return found
+
+
+def _debit_for_redemption(member: Member, redemption: Redemption, description: str) -> None:
+    available = spendable_points(member)
+    if available < redemption.points:
+        raise ApplicationError(
+            f"not enough points: {redemption.points} needed, {available} spendable",
+            code="insufficient_points",
+            field="points",
+        )
+    posting = Posting(
+        member=member,
+        kind=LedgerEntry.Kind.REDEEM,
+        idempotency_key=f"redemption:{redemption.pk}",
+        effective_at=redemption.created_at,
+    )
+    posting.take(redemption.points)
+    posting.post(redemption=redemption, description=description)
+
+
+@retry_on_conflict
+@transaction.atomic
+def redeem_reward(
+    *, member_id: int, reward_id: int, idempotency_key: str | None = None
+) -> Redemption:
+    """Spend a reward's points (oldest-expiring first) and issue a one-time code."""
+    key = idempotency_key or f"redeem:{secrets.token_hex(12)}"
+    # The key is looked up under the member lock: a concurrent retry waits, then finds it.
+    member = lock_member(member_id)
+    existing = _existing_redemption(key, member_id=member_id, reward_id=reward_id, points=None)
+    if existing is not None:
+        return existing
+    check_active(member, action="redeem")
+    reward = Reward.objects.filter(pk=reward_id).first()
+    now = timezone.now()
+    if reward is None:
+        raise ApplicationError(f"no reward with id {reward_id}", code="not_found", field="reward")
+    if not reward.active:
+        raise ApplicationError(
+            f"{reward.name} is not available", code="reward_unavailable", field="reward"
+        )
+    if (reward.valid_from and now < reward.valid_from) or (
+        reward.valid_until and now >= reward.valid_until
+    ):
+        raise ApplicationError(
+            f"{reward.name} is not valid today", code="reward_unavailable", field="reward"
+        )
+    if reward.stock is not None:
+        # Conditional update: two members racing for the last item cannot both get it.
+        taken = Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+        if not taken:
+            raise ApplicationError(
+                f"{reward.name} is out of stock", code="out_of_stock", field="reward"
+            )
+    program = Program.get()
+    donation = reward.kind == Reward.Kind.DONATION
+    redemption = Redemption.objects.create(
+        member=member,
+        reward=reward,
+        points=reward.points_cost,
+        value=program.points_value(reward.points_cost),
+        currency=program.currency,
+        cause=reward.cause if donation else "",
+        code=new_redemption_code(),
+        idempotency_key=key,
+        created_at=now,
+        # A donation is fulfilled at once: there is nothing for a till to accept.
+        status=Redemption.Status.USED if donation else Redemption.Status.ISSUED,
+        used_at=now if donation else None,
+    )
+    label = f"Donation to {reward.cause}" if donation else f'Redeemed for "{reward.name}"'
+    _debit_for_redemption(member, redemption, label)
+    return redemption
+
+
+@retry_on_conflict
+@transaction.atomic
+def redeem_points(*, member_id: int, points: int, idempotency_key: str | None = None) -> Redemption:
+    """Spend a number of points for a discount at checkout worth points x point value."""
+    points = check_points(points)
+    key = idempotency_key or f"redeem:{secrets.token_hex(12)}"
+    member = lock_member(member_id)
+    existing = _existing_redemption(key, member_id=member_id, reward_id=None, points=points)
+    if existing is not None:
+        return existing
+    check_active(member, action="redeem")
+    program = Program.get()
+    redemption = Redemption.objects.create(
+        member=member,
+        points=points,
+        value=program.points_value(points),
+        currency=program.currency,
+        code=new_redemption_code(),
+        idempotency_key=key,
+    )
+    _debit_for_redemption(
+        member, redemption, f"Redeemed for a {redemption.value} {redemption.currency} discount"
+    )
+    return redemption
+
+
+@retry_on_conflict
+@transaction.atomic
+def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Redemption:
+    """Give a redemption's points back to the lots they came from (their expiry unchanged)."""
+    redemption = Redemption.objects.filter(pk=redemption_id).first()
+    if redemption is None:
+        raise ApplicationError(f"no redemption with id {redemption_id}", code="not_found")
+    member = Member.lock(redemption.member_id)
+    redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
+    if redemption.status == Redemption.Status.CANCELLED:
+        raise ApplicationError(
+            f"redemption {redemption.code} is already cancelled", code="already_cancelled"
+        )
+    if redemption.status == Redemption.Status.USED:
+        what = "a donation" if redemption.cause else "a used code"
+        raise ApplicationError(
+            f"redemption {redemption.code} is {what} and cannot be cancelled", code="already_used"
+        )
+    debit = LedgerEntry.objects.get(redemption=redemption, kind=LedgerEntry.Kind.REDEEM)
+    posting = Posting(
+        member=member,
+        kind=LedgerEntry.Kind.REDEEM_CANCEL,
+        idempotency_key=f"redemption:{redemption.pk}:cancel",
+    )
+    movements = list(debit.movements.select_related("lot").order_by("pk"))
+    lots = {
+        lot.pk: lot
+        for lot in PointLot.objects.select_for_update().filter(pk__in=[m.lot_id for m in movements])
+    }
+    for movement in movements:
+        posting.move(lots[movement.lot_id], -movement.points)
+    posting.settle_debt()
+    now = timezone.now()
+    redemption.status = Redemption.Status.CANCELLED
+    redemption.cancelled_at = now
+    redemption.save(update_fields=["status", "cancelled_at"])
+    if redemption.reward_id and redemption.reward.stock is not None:
+        Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+    posting.post(
+        redemption=redemption,
+        description=f"Cancelled redemption {redemption.code}",
+        reason=reason,
+        created_by=user,
+    )
+    return redemption
+
+
+@transaction.atomic
+def use_redemption(*, code: str) -> Redemption:
+    """Accept a redemption code at a checkout or till: once, and only once."""
+    code = (code or "").strip().upper()
+    redemption = Redemption.objects.select_for_update().filter(code=code).first()
+    if redemption is None:
+        raise ApplicationError(f"unknown redemption code {code!r}", code="not_found", field="code")
+    if redemption.status != Redemption.Status.ISSUED:
+        raise ApplicationError(
+            f"redemption code {code} is {redemption.get_status_display().lower()}",
+            code="code_not_usable",
+            field="code",
+        )
+    redemption.status = Redemption.Status.USED
+    redemption.used_at = timezone.now()
+    redemption.save(update_fields=["status", "used_at"])
+    return redemption
+
+
+# ---------------------------------------------------------------- pending points
+
+
+def release_pending_points(*, now: datetime | None = None, batch_size: int = 500) -> dict:
+    """Make pending points spendable once their return window has passed.
+
+    One transaction and one ``release`` entry per member; a member's due lots are
+    re-read under the member lock, so a concurrent or repeated run releases nothing twice.
+    """
+    now = now or timezone.now()
+    released_points = members = 0
+    last_id = 0
+    while True:
+        member_ids = list(
+            PointLot.objects.filter(
+                status=PointLot.Status.PENDING, available_at__lte=now, member_id__gt=last_id
+            )
+            .order_by("member_id")
+            .values_list("member_id", flat=True)
+            .distinct()[:batch_size]
+        )
+        if not member_ids:
+            break
+        for member_id in member_ids:
+            released_points += _release_member(member_id, now)
+            members += 1
+        last_id = member_ids[-1]
+    return {"members": members, "points": released_points}
+
+
+@retry_on_conflict
+@transaction.atomic
+def _release_member(member_id: int, now: datetime) -> int:
+    member = Member.lock(member_id)
+    lots = list(
+        PointLot.objects.select_for_update()
+        .filter(member=member, status=PointLot.Status.PENDING, available_at__lte=now)
+        .order_by("pk")
+    )
+    if not lots:
+        return 0
+    points = sum(lot.remaining for lot in lots)
+    PointLot.objects.filter(pk__in=[lot.pk for lot in lots]).update(
+        status=PointLot.Status.AVAILABLE
+    )
+    if points == 0:  # fully refunded while pending: nothing to move
+        return 0
+    digest = hashlib.sha1(",".join(str(lot.pk) for lot in lots).encode()).hexdigest()[:16]  # noqa: S324
+    posting = Posting(
+        member=member,
+        kind=LedgerEntry.Kind.RELEASE,
+        idempotency_key=f"release:{member.pk}:{digest}",
+        effective_at=max(lot.available_at for lot in lots),
+    )
+    for lot in lots:
+        lot.status = PointLot.Status.AVAILABLE
+    posting.new_lots = [lot for lot in lots if lot.remaining > 0]  # candidates to settle a debt
+    posting.settle_debt()
+    posting.new_lots = []
+    posting.post(
+        extra_points=points,
+        extra_pending=-points,
+        description=f"{points} pending points are now spendable",
+    )
+    return points
