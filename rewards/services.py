@@ -20,7 +20,7 @@ from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
 
-from . import currencies, earning
+from . import currencies, earning, signals
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -339,7 +339,9 @@ def _record_purchase(
             purchase=purchase,
         )
         posting.settle_debt()
-        posting.post(purchase=purchase, description=f"Purchase #{order_id}")
+        entry = posting.post(purchase=purchase, description=f"Purchase #{order_id}")
+        signals.points_credited.send(sender=LedgerEntry, entry=entry)
+    signals.purchase_recorded.send(sender=Purchase, purchase=purchase)
     return purchase
 
 
@@ -448,6 +450,7 @@ def refund_purchase(
             reason=reason,
             created_by=user,
         )
+    signals.purchase_refunded.send(sender=Purchase, purchase=purchase, refund=refund)
     return refund
 
 
@@ -507,12 +510,15 @@ def adjust_points(
                 field="points",
             )
         posting.take(-points)
-    return posting.post(
+    entry = posting.post(
         description=description or f"Adjustment: {reason}"[:255],
         reason=reason,
         created_by=user,
         reference=reference,
     )
+    if entry.points > 0:
+        signals.points_credited.send(sender=LedgerEntry, entry=entry)
+    return entry
 
 
 # ---------------------------------------------------------------- redemptions
@@ -555,6 +561,7 @@ def _debit_for_redemption(member: Member, redemption: Redemption, description: s
     )
     posting.take(redemption.points)
     posting.post(redemption=redemption, description=description)
+    signals.redemption_created.send(sender=Redemption, redemption=redemption)
 
 
 @retry_on_conflict
@@ -682,6 +689,7 @@ def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Red
         reason=reason,
         created_by=user,
     )
+    signals.redemption_cancelled.send(sender=Redemption, redemption=redemption)
     return redemption
 
 

@@ -1,0 +1,20 @@
+"""Signals sent by the rewards app, for apps that must not be imported by rewards.
+
+All are sent inside the service's transaction (after the ledger is written), so a
+listener's database writes commit or roll back with it; a listener that talks to the
+outside world (webhooks, email) must defer with transaction.on_commit.
+
+- purchase_recorded(sender=Purchase, purchase): a completed purchase was recorded
+  (referrals use it to qualify a referee, tiers to re-measure the member).
+- purchase_refunded(sender=Purchase, purchase, refund): part or all of a purchase was refunded.
+- redemption_created(sender=Redemption, redemption) / redemption_cancelled(...).
+- points_credited(sender=LedgerEntry, entry): any entry that added points.
+"""
+
+from django.dispatch import Signal
+
+purchase_recorded = Signal()
+purchase_refunded = Signal()
+redemption_created = Signal()
+redemption_cancelled = Signal()
+points_credited = Signal()
