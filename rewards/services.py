@@ -167,6 +167,19 @@ def tier_multiplier(member: Member | None) -> tuple[Decimal, str]:
     return tier.earn_multiplier, tier.name
 
 
+def _basket(channel, amount, shipping_amount, tax_amount):
+    """The validated channel and money of a basket (shared by quoting and recording)."""
+    chan = get_channel(channel)
+    amount = to_money(amount, field="amount")
+    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
+    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
+    if shipping + tax > amount:
+        raise ApplicationError(
+            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
+        )
+    return chan, amount, shipping, tax
+
+
 def quote_points(
     *,
     channel: str,
@@ -179,14 +192,7 @@ def quote_points(
 ) -> earning.Earning:
     """The points a basket would earn, without recording anything."""
     program = Program.get()
-    chan = get_channel(channel)
-    amount = to_money(amount, field="amount")
-    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
-    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
-    if shipping + tax > amount:
-        raise ApplicationError(
-            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
-        )
+    chan, amount, shipping, tax = _basket(channel, amount, shipping_amount, tax_amount)
     member = Member.objects.filter(pk=member_id).first() if member_id else None
     multiplier, tier_name = tier_multiplier(member)
     return earning.calculate(
@@ -250,14 +256,7 @@ def _record_purchase(
         raise ApplicationError("order_id is required", field="order_id")
     if len(order_id) > 100:
         raise ApplicationError("order_id is longer than 100 characters", field="order_id")
-    chan = get_channel(channel)
-    amount = to_money(amount, field="amount")
-    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
-    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
-    if shipping + tax > amount:
-        raise ApplicationError(
-            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
-        )
+    chan, amount, shipping, tax = _basket(channel, amount, shipping_amount, tax_amount)
     code = check_currency(program, currency)
     purchased_at = _aware(purchased_at, "purchased_at")
     if purchased_at > timezone.now() + CLOCK_SKEW:
