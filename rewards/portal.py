@@ -134,8 +134,13 @@ def qr_svg(text: str, *, title: str) -> str:
 # ---------------------------------------------------------------- pages
 
 
-def portal_page(view):
-    """Signed in, with a membership (claimed or created on the first visit), else a notice."""
+def portal_page(view=None, *, closed_ok: bool = False):
+    """Signed in, with a membership (claimed or created on the first visit), else a notice.
+
+    A closed membership sees only the pages marked ``closed_ok`` (the home page says so).
+    """
+    if view is None:
+        return lambda func: portal_page(func, closed_ok=closed_ok)
 
     @login_required
     @wraps(view)
@@ -145,7 +150,7 @@ def portal_page(view):
             _apply_referral(request, member)
         if member is None:
             return render(request, "portal/no_member.html")
-        if member.status == Member.Status.CLOSED and view is not home:
+        if member.status == Member.Status.CLOSED and not closed_ok:
             return redirect("portal:home")
         return view(request, member, *args, **kwargs)
 
@@ -165,7 +170,7 @@ def _spendable(member: Member) -> int:
     return min(member.points_balance, spendable_points(member))
 
 
-@portal_page
+@portal_page(closed_ok=True)
 def home(request, member):
     if member.status == Member.Status.CLOSED:
         return render(request, "portal/home.html", _context(member, closed=True))

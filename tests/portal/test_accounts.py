@@ -1,0 +1,142 @@
+"""Sign-up with a referral link, rate-limited logins (portal and admin), production checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.cache import cache
+from django.urls import reverse
+
+from members.models import Member
+from rewards import portal
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_signup_keeps_the_referral_code_of_the_link_in_the_session(client, program):
+    response = client.get("/accounts/signup/?ref=ANN42")
+    assert response.status_code == 200 and b"invited by a friend" in response.content
+    assert client.session["referral_code"] == "ANN42"
+
+
+def test_a_malformed_referral_code_is_ignored(client, program):
+    client.get("/accounts/signup/?ref=<script>")
+    assert "referral_code" not in client.session
+
+
+def test_a_new_members_first_page_hands_the_referral_to_the_referrals_app(
+    client, program, monkeypatch
+):
+    from allauth.account.models import EmailAddress
+
+    seen = []
+    monkeypatch.setattr(
+        portal,
+        "optional",
+        lambda m, name: (
+            (lambda request, member: seen.append(member.email))
+            if name == "apply_referral_from_session"
+            else None
+        ),
+    )
+    client.get("/accounts/signup/?ref=ANN42")
+    user = UserFactory(email="friend@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    client.get("/")
+    client.get("/")
+    assert seen == ["friend@example.com"]  # once: when the membership was created
+
+
+def test_an_existing_customer_claiming_their_membership_is_not_a_referral(
+    client, program, monkeypatch
+):
+    seen = []
+    monkeypatch.setattr(
+        portal,
+        "optional",
+        lambda m, name: (
+            (lambda *a: seen.append(a)) if name == "apply_referral_from_session" else None
+        ),
+    )
+    session = client.session
+    session["referral_code"] = "ANN42"
+    session.save()
+    from allauth.account.models import EmailAddress
+
+    Member.objects.create(email="old@example.com")  # imported, no login yet
+    user = UserFactory(email="old@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    client.get("/")
+    assert Member.objects.get(email="old@example.com").user == user
+    assert seen == []
+
+
+def test_failed_portal_logins_are_rate_limited(client, program):
+    cache.clear()
+    UserFactory(email="ann@example.com")
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "ann@example.com", "password": "bad"})
+    response = client.post(
+        reverse("account_login"),
+        {"login": "ann@example.com", "password": "correct horse battery staple"},
+    )
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_admin_logins_are_rate_limited(client, program):
+    cache.clear()
+    UserFactory(email="boss@example.com", is_staff=True)
+    for _ in range(5):
+        response = client.post("/admin/login/", {"username": "boss@example.com", "password": "x"})
+        assert response.status_code == 200
+    response = client.post(
+        "/admin/login/",
+        {"username": "boss@example.com", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_still_sign_in_to_the_admin(client, program):
+    cache.clear()
+    UserFactory(email="boss@example.com", is_staff=True)
+    response = client.post(
+        "/admin/login/",
+        {"username": "boss@example.com", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302
+
+
+def test_it_validates_ownership_signing_up_with_someone_elses_email_claims_nothing(client, program):
+    Member.objects.create(email="victim@example.com")
+    client.post(
+        "/accounts/signup/",
+        {"email": "victim@example.com", "password1": "A-long-pass-9", "password2": "A-long-pass-9"},
+    )
+    assert Member.objects.get(email="victim@example.com").user is None
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "loyalty.example.com",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
