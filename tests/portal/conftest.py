@@ -1,11 +1,26 @@
 """Portal fixtures: a member with a verified login, signed in."""
 
+import uuid
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from rewards import services
 from tests.factories import MemberFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """A private, empty cache: rate-limit counters from other tests (or from an earlier run
+    against Redis) must not block these logins, and clearing the shared Redis would also
+    empty CI's Celery queues."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
 
 
 def login_member(client, email):
