@@ -42,6 +42,8 @@ def member_for(request) -> tuple[Member | None, bool]:
         member.user = user
         member.save(update_fields=["user", "updated_at"])
         return member, False
+    if user.is_staff:  # a staff login is not a customer: it joins only by being enrolled
+        return None, False
     try:
         member = enroll_member(
             email=user.email, first_name=user.first_name, last_name=user.last_name

@@ -8,6 +8,7 @@ when those apps provide ``members.selectors.tier_progress`` and
 """
 
 import importlib
+import logging
 import re
 import secrets
 from functools import wraps
@@ -31,6 +32,8 @@ from . import services
 from .ledger import spendable_points
 from .models import LedgerEntry, PointLot, Program, Redemption, Reward
 from .selectors import expiring_soon
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -103,7 +106,10 @@ def referral_section(request, member: Member) -> dict | None:
 def _apply_referral(request, member: Member) -> None:
     apply = optional("referrals.services", "apply_referral_from_session")
     if apply is not None and request.session.get("referral_code"):
-        apply(request, member)
+        try:
+            apply(request, member)
+        except ApplicationError as exc:  # e.g. a self-referral: the member joins all the same
+            log.info("referral not recorded for member %s: %s", member.pk, exc.message)
 
 
 # ---------------------------------------------------------------- member card

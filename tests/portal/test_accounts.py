@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 from members.models import Member
@@ -136,3 +137,58 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/accounts/password/reset/done/",
+        "/accounts/confirm-email/",
+    ],
+)
+def test_account_pages_use_the_projects_layout(client, program, url):
+    page = client.get(url).content.decode()
+    assert "css/site.css" in page and "Skip to the content" in page
+    assert "<strong>Menu:</strong>" not in page  # allauth's bare default layout
+
+
+def test_the_sign_out_page_uses_the_projects_layout(client, program):
+    client.force_login(UserFactory())
+    page = client.get("/accounts/logout/").content.decode()
+    assert "css/site.css" in page and 'class="button primary"' in page
+
+
+def test_a_staff_login_does_not_join_the_program_by_opening_the_portal(client, program):
+    from allauth.account.models import EmailAddress
+
+    staff = UserFactory(email="boss@example.com", is_staff=True)
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    client.force_login(staff)
+    client.get("/")
+    assert not Member.objects.filter(email="boss@example.com").exists()
+
+
+def test_a_failing_referral_does_not_stop_the_new_member_joining(client, program, monkeypatch):
+    from allauth.account.models import EmailAddress
+
+    from loyalty.errors import ApplicationError
+
+    def refuse(request, member):
+        raise ApplicationError("you cannot refer yourself")
+
+    monkeypatch.setattr(
+        portal,
+        "optional",
+        lambda m, name: refuse if name == "apply_referral_from_session" else None,
+    )
+    session = client.session
+    session["referral_code"] = "SELF"
+    session.save()
+    user = UserFactory(email="self@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    assert Member.objects.get(email="self@example.com").user == user

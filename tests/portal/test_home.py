@@ -110,3 +110,18 @@ def test_it_validates_ownership_home_shows_only_the_signed_in_members_points(cli
     buy(me, 12, order_id="MINE")
     page = client.get(reverse("portal:home")).content.decode()
     assert "12 points" in page and "777" not in page
+
+
+def test_an_imported_customer_claims_their_membership_and_sees_their_history(client, program, web):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import UserFactory
+
+    imported = MemberFactory(email="dana@example.com")
+    buy(imported, 64, order_id="IMPORTED-7", days_ago=40)
+    user = UserFactory(email="dana@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    page = client.get(reverse("portal:history")).content.decode()
+    assert "Purchase #IMPORTED-7" in page
+    assert Member.objects.get(pk=imported.pk).user == user
