@@ -192,3 +192,19 @@ def test_a_failing_referral_does_not_stop_the_new_member_joining(client, program
     client.force_login(user)
     assert client.get("/").status_code == 200
     assert Member.objects.get(email="self@example.com").user == user
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(client, program, mailoutbox):
+    import re
+
+    user = UserFactory(email="forgetful@example.com")
+    client.post("/accounts/password/reset/", {"email": user.email})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mailoutbox[-1].body)
+    form_page = client.get(link.group(1), follow=True)
+    assert b"css/site.css" in form_page.content
+    client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1),
+        {"password1": "Brand-new-pass-77", "password2": "Brand-new-pass-77"},
+    )
+    user.refresh_from_db()
+    assert user.check_password("Brand-new-pass-77")
