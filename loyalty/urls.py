@@ -5,6 +5,9 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from loyalty.admin_login import admin_login
+from members.views import signup
+
 
 def health(request):
     return JsonResponse({"status": "ok"})
@@ -14,9 +17,11 @@ admin.site.site_header = "Loyalty back office"
 admin.site.site_title = "Loyalty back office"
 
 urlpatterns = [
+    path("admin/login/", admin_login),  # rate-limited like the portal's login
     path("admin/", admin.site.urls),
+    path("accounts/signup/", signup),  # keeps ?ref=CODE of a referral link in the session
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("health/", health, name="health"),
-    path("", include("members.urls")),
+    path("", include("rewards.portal_urls")),
 ]

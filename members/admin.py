@@ -44,6 +44,7 @@ class MemberAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("email", "first_name", "last_name", "external_id", "birthday", "user")}),
         ("Membership", {"fields": ("status", "enrolled_at")}),
+        ("Communication preferences", {"fields": ("email_offers", "sms_offers")}),
         ("Points (from the ledger)", {"fields": ("points_balance", "pending_points")}),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )

@@ -74,6 +74,12 @@ class Member(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     enrolled_at = models.DateTimeField(default=timezone.now)
     birthday = models.DateField(null=True, blank=True)
+    email_offers = models.BooleanField(
+        "offers by email", default=False, help_text="The member agreed to receive offers by email."
+    )
+    sms_offers = models.BooleanField(
+        "offers by text message", default=False, help_text="The member agreed to receive texts."
+    )
     points_balance = models.IntegerField("spendable points", default=0, editable=False)
     pending_points = models.IntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

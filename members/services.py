@@ -72,3 +72,48 @@ def set_member_status(*, member_id: int, status: str) -> Member:
     member.status = status
     member.save(update_fields=["status", "updated_at"])
     return member
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    member_id: int,
+    first_name: str,
+    last_name: str,
+    birthday=None,
+    email_offers: bool = False,
+    sms_offers: bool = False,
+) -> Member:
+    """A member's own changes to their profile.
+
+    The birthday drives a birthday bonus, so a member sets it once; after that only
+    staff change it (in the admin), which stops a birthday moved to collect it twice.
+    """
+    member = Member.lock(member_id)
+    if member.status == Member.Status.CLOSED:
+        raise ApplicationError("this membership is closed", code="member_not_active")
+    if birthday is not None and member.birthday is not None and birthday != member.birthday:
+        raise ApplicationError(
+            "your birthday is already set: ask us to correct it",
+            code="birthday_set",
+            field="birthday",
+        )
+    today = timezone.localdate()
+    if birthday is not None and not (today.year - 120 <= birthday.year and birthday <= today):
+        raise ApplicationError("enter your real date of birth", field="birthday")
+    member.first_name = first_name.strip()[:150]
+    member.last_name = last_name.strip()[:150]
+    member.birthday = member.birthday or birthday
+    member.email_offers = email_offers
+    member.sms_offers = sms_offers
+    member.save(
+        update_fields=[
+            "first_name",
+            "last_name",
+            "birthday",
+            "email_offers",
+            "sms_offers",
+            "updated_at",
+        ]
+    )
+    return member

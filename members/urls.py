@@ -1,11 +1,9 @@
-"""URLs of the member portal."""
+"""URLs of the portal pages that need only the members app (see ``rewards.portal_urls``)."""
 
 from django.urls import path
 
 from . import views
 
-app_name = "portal"
-
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
 ]

@@ -1,0 +1,82 @@
+"""Closing a membership: every point forfeited in one entry, after a confirmation."""
+
+import pytest
+from django.urls import reverse
+
+from loyalty.errors import ApplicationError
+from members.models import Member
+from rewards import services
+from rewards.models import LedgerEntry, Redemption
+from tests.factories import MemberFactory, RewardFactory
+from tests.helpers import assert_ledger_consistent, balance, pending
+
+from .conftest import buy
+
+
+def test_closing_forfeits_spendable_and_pending_points_in_one_entry(member, web, program):
+    buy(member, 100, order_id="A")
+    program.return_window_days = 30
+    program.save()
+    buy(member, 40, order_id="B")
+    entry = services.close_membership(member_id=member.pk)
+    assert (entry.kind, entry.points, entry.pending_points) == ("forfeit", -100, -40)
+    assert LedgerEntry.objects.filter(kind="forfeit").count() == 1
+    assert (balance(member), pending(member)) == (0, 0)
+    assert Member.objects.get(pk=member.pk).status == Member.Status.CLOSED
+    assert_ledger_consistent()
+
+
+def test_closing_forfeits_points_past_expiry_that_the_expiry_job_has_not_taken(member, web):
+    buy(member, 70, order_id="OLD", days_ago=400)
+    entry = services.close_membership(member_id=member.pk)
+    assert entry.points == -70 and balance(member) == 0
+    assert_ledger_consistent()
+
+
+def test_closing_keeps_issued_codes_valid(member, web):
+    buy(member, 300, order_id="A")
+    redemption = services.redeem_reward(member_id=member.pk, reward_id=RewardFactory().pk)
+    services.close_membership(member_id=member.pk)
+    assert Redemption.objects.get(pk=redemption.pk).status == Redemption.Status.ISSUED
+    assert balance(member) == 0
+
+
+def test_closing_a_member_without_points_writes_no_entry(member):
+    assert services.close_membership(member_id=member.pk) is None
+    assert not LedgerEntry.objects.exists()
+
+
+def test_closing_twice_is_refused(member):
+    services.close_membership(member_id=member.pk)
+    with pytest.raises(ApplicationError, match="already closed"):
+        services.close_membership(member_id=member.pk)
+
+
+def test_the_close_page_needs_the_confirmation_box(client, signed_in):
+    buy(signed_in, 90, order_id="A")
+    response = client.post(reverse("portal:close"), {})
+    assert response.status_code == 400 and b"Tick the box" in response.content
+    assert balance(signed_in) == 90
+
+
+def test_closing_from_the_portal_forfeits_and_signs_out(client, signed_in):
+    buy(signed_in, 90, order_id="A")
+    response = client.post(reverse("portal:close"), {"confirm": "yes"})
+    assert b"membership is closed" in response.content
+    assert balance(signed_in) == 0
+    assert client.get(reverse("portal:home")).status_code == 302  # signed out
+    assert_ledger_consistent()
+
+
+def test_a_closed_member_sees_the_closure_and_cannot_reach_the_rewards(client, signed_in):
+    services.close_membership(member_id=signed_in.pk)
+    assert b"membership is closed" in client.get(reverse("portal:home")).content
+    assert client.get(reverse("portal:rewards")).status_code == 302
+
+
+def test_it_validates_ownership_closing_leaves_other_members_alone(client, signed_in, web):
+    other = MemberFactory()
+    buy(other, 55, order_id="O")
+    client.post(reverse("portal:close"), {"confirm": "yes", "member_id": other.pk})
+    assert balance(other) == 55
+    assert Member.objects.get(pk=other.pk).status == Member.Status.ACTIVE

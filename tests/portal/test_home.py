@@ -1,0 +1,127 @@
+"""The portal's home page: points, their value, pending, expiring soon, the card, few queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Member
+from rewards import portal, services
+from tests.factories import MemberFactory
+
+from .conftest import buy, login_member
+
+
+def test_home_shows_spendable_points_and_their_money_value(client, signed_in):
+    buy(signed_in, 250, order_id="A1")
+    page = client.get("/").content.decode()
+    assert "250 points" in page and "worth 2.50 EUR" in page
+
+
+def test_home_shows_pending_points_and_when_they_become_spendable(client, signed_in, program):
+    program.return_window_days = 14
+    program.save()
+    buy(signed_in, 80, order_id="P1", days_ago=4)
+    page = client.get("/").content.decode()
+    spendable_on = (timezone.now() + timedelta(days=10)).strftime("%-d %b %Y")
+    assert f"80 points pending: spendable from {spendable_on}" in page
+
+
+def test_home_warns_about_points_expiring_within_30_days(client, signed_in):
+    buy(signed_in, 40, order_id="OLD", days_ago=350)  # expires in about 15 days (12 months)
+    buy(signed_in, 60, order_id="NEW", days_ago=1)
+    page = client.get("/").content.decode()
+    assert "40 points expire within 30 days" in page
+
+
+def test_home_shows_a_qr_code_and_the_card_code_in_text(client, signed_in):
+    page = client.get("/").content.decode()
+    code = portal.card_code(signed_in)
+    assert "<svg" in page and code in page
+
+
+def test_the_card_code_is_the_member_id_signed_so_a_till_can_trust_it(signed_in):
+    code = portal.card_code(signed_in)
+    assert signing.Signer(salt=portal.CARD_SALT).unsign(code) == f"M{signed_in.pk}"
+    with pytest.raises(signing.BadSignature):
+        signing.Signer(salt=portal.CARD_SALT).unsign(code.replace(f"M{signed_in.pk}", "M999"))
+
+
+def test_the_card_uses_the_members_card_code_when_the_model_has_one(signed_in):
+    signed_in.card_code = "CARD-1234"
+    assert portal.card_code(signed_in) == "CARD-1234"
+
+
+def test_home_hides_the_tier_section_when_tiers_are_not_available(client, signed_in, monkeypatch):
+    monkeypatch.setattr(portal, "optional", lambda module, name: None)
+    assert b"Your tier" not in client.get("/").content
+
+
+def test_home_shows_tier_progress_from_the_tiers_app(client, signed_in, monkeypatch):
+    def tier_progress(member):
+        return {"tier_name": "Silver", "measure": 300, "next_tier_name": "Gold", "missing": 200}
+
+    monkeypatch.setattr(
+        portal, "optional", lambda module, name: tier_progress if name == "tier_progress" else None
+    )
+    page = client.get("/").content.decode()
+    assert "Your tier: Silver" in page
+    assert 'value="60"' in page and "200 more to reach Gold" in page
+
+
+def test_home_reads_the_database_a_handful_of_times_whatever_the_history(
+    client, signed_in, django_assert_max_num_queries
+):
+    for n in range(120):
+        buy(signed_in, 10, order_id=f"H{n}", days_ago=n)
+    services.redeem_points(member_id=signed_in.pk, points=5)
+    with django_assert_max_num_queries(10):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+def test_a_signed_in_login_without_a_verified_email_sees_no_membership(client, program):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(email="nobody@example.com"))
+    page = client.get("/").content.decode()
+    assert "not linked to a membership" in page
+    assert not Member.objects.filter(email="nobody@example.com").exists()
+
+
+def test_a_verified_login_without_a_membership_joins_the_program(client, program):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="new@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    client.get("/")
+    assert Member.objects.get(email="new@example.com").user == user
+
+
+def test_it_validates_ownership_home_shows_only_the_signed_in_members_points(client, program, web):
+    other = MemberFactory(email="other@example.com")
+    buy(other, 777, order_id="OTHER")
+    me = login_member(client, "me@example.com")
+    buy(me, 12, order_id="MINE")
+    page = client.get(reverse("portal:home")).content.decode()
+    assert "12 points" in page and "777" not in page
+
+
+def test_an_imported_customer_claims_their_membership_and_sees_their_history(client, program, web):
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import UserFactory
+
+    imported = MemberFactory(email="dana@example.com")
+    buy(imported, 64, order_id="IMPORTED-7", days_ago=40)
+    user = UserFactory(email="dana@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    page = client.get(reverse("portal:history")).content.decode()
+    assert "Purchase #IMPORTED-7" in page
+    assert Member.objects.get(pk=imported.pk).user == user
