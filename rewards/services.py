@@ -777,3 +777,12 @@ def _release_member(member_id: int, now: datetime) -> int:
         description=f"{points} pending points are now spendable",
     )
     return points
+
+
+# ---------------------------------------------------------------- expiry (rewards/expiry.py)
+# Re-exported so that callers find every write in services; the SQL lives in expiry.py.
+
+from .expiry import apply_expiry_policy_to_open_lots as apply_expiry_policy_to_open_lots  # noqa: E402
+from .expiry import expire_points as expire_points  # noqa: E402
+from .expiry import expiry_preview as expiry_preview  # noqa: E402
+from .expiry import send_expiry_reminders as send_expiry_reminders  # noqa: E402
