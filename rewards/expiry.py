@@ -19,19 +19,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -44,7 +39,6 @@ from .models import (
     ExpiryPolicyChange,
     ExpiryReminder,
     LedgerEntry,
-    LotMovement,
     PointLot,
     Program,
     parse_reminder_days,
@@ -228,27 +222,71 @@ def _expire_batch(member_ids: list[int], *, as_of: datetime, program: Program):
         )
     LedgerEntry.objects.bulk_create(entries)
     entry_ids = {entry.member_id: entry.pk for entry in entries}
-    LotMovement.objects.bulk_create(
-        (
-            LotMovement(entry_id=entry_ids[member_id], lot_id=pk, points=-remaining)
+    insert_movements(
+        [
+            (entry_ids[member_id], pk, -remaining)
             for member_id, member_lots in by_member.items()
             for pk, remaining, _ in member_lots
-        ),
-        batch_size=ID_CHUNK,
+        ]
     )
-    lot_ids = [pk for pk, *_ in lots]
+    zero_lots([pk for pk, *_ in lots])
+    totals = {entry.member_id: -entry.points for entry in entries}
+    debit_balances(totals)
+    return len(entries), sum(totals.values()), len(lots)
+
+
+def insert_movements(rows: list[tuple[int, int, int]]) -> None:
+    """Insert (entry id, lot id, points) movements without building a model per row."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO rewards_lotmovement (entry_id, lot_id, points) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])",
+                [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+            )
+        else:
+            cursor.executemany(
+                "INSERT INTO rewards_lotmovement (entry_id, lot_id, points) VALUES (%s, %s, %s)",
+                rows,
+            )
+
+
+def zero_lots(lot_ids: list[int]) -> None:
+    """Set the lots' remaining points to zero: one statement (an array on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE rewards_pointlot SET remaining = 0 WHERE id = ANY(%s)", [lot_ids]
+            )
+        return
     for start in range(0, len(lot_ids), ID_CHUNK):
         PointLot.objects.filter(pk__in=lot_ids[start : start + ID_CHUNK]).update(remaining=0)
-    totals = {entry.member_id: -entry.points for entry in entries}
-    Member.objects.filter(pk__in=list(totals)).update(
-        points_balance=F("points_balance")
-        - Case(
-            *(When(pk=member_id, then=Value(points)) for member_id, points in totals.items()),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-    return len(entries), sum(totals.values()), len(lots)
+
+
+def debit_balances(points_by_member: dict[int, int]) -> None:
+    """Subtract each member's points from the cached balance, in one UPDATE ... FROM.
+
+    (A CASE WHEN with a branch per member costs more to build in Python than to run.)
+    """
+    pairs = list(points_by_member.items())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE members_member SET points_balance = members_member.points_balance - v.pts "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, pts) "
+                "WHERE members_member.id = v.id",
+                [[m for m, _ in pairs], [p for _, p in pairs]],
+            )
+            return
+        step = ID_CHUNK // 2
+        for start in range(0, len(pairs), step):
+            chunk = pairs[start : start + step]
+            rows = ", ".join(["(%s, %s)"] * len(chunk))  # placeholders only
+            cursor.execute(
+                "UPDATE members_member SET points_balance = points_balance - v.column2 "  # noqa: S608
+                f"FROM (VALUES {rows}) AS v WHERE members_member.id = v.column1",
+                [value for row in chunk for value in row],
+            )
 
 
 # ---------------------------------------------------------------- reminders
