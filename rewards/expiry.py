@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -34,6 +34,7 @@ from django.utils import timezone
 from loyalty.db import retry_on_conflict
 from members.models import Member
 
+from .bulk import insert_movements, shift_balances, zero_lots
 from .ledger import SPEND_ORDER, add_months
 from .models import (
     ExpiryPolicyChange,
@@ -231,62 +232,8 @@ def _expire_batch(member_ids: list[int], *, as_of: datetime, program: Program):
     )
     zero_lots([pk for pk, *_ in lots])
     totals = {entry.member_id: -entry.points for entry in entries}
-    debit_balances(totals)
+    shift_balances({member_id: (-points, 0) for member_id, points in totals.items()})
     return len(entries), sum(totals.values()), len(lots)
-
-
-def insert_movements(rows: list[tuple[int, int, int]]) -> None:
-    """Insert (entry id, lot id, points) movements without building a model per row."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "INSERT INTO rewards_lotmovement (entry_id, lot_id, points) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])",
-                [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
-            )
-        else:
-            cursor.executemany(
-                "INSERT INTO rewards_lotmovement (entry_id, lot_id, points) VALUES (%s, %s, %s)",
-                rows,
-            )
-
-
-def zero_lots(lot_ids: list[int]) -> None:
-    """Set the lots' remaining points to zero: one statement (an array on PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE rewards_pointlot SET remaining = 0 WHERE id = ANY(%s)", [lot_ids]
-            )
-        return
-    for start in range(0, len(lot_ids), ID_CHUNK):
-        PointLot.objects.filter(pk__in=lot_ids[start : start + ID_CHUNK]).update(remaining=0)
-
-
-def debit_balances(points_by_member: dict[int, int]) -> None:
-    """Subtract each member's points from the cached balance, in one UPDATE ... FROM.
-
-    (A CASE WHEN with a branch per member costs more to build in Python than to run.)
-    """
-    pairs = list(points_by_member.items())
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "UPDATE members_member SET points_balance = members_member.points_balance - v.pts "
-                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, pts) "
-                "WHERE members_member.id = v.id",
-                [[m for m, _ in pairs], [p for _, p in pairs]],
-            )
-            return
-        step = ID_CHUNK // 2
-        for start in range(0, len(pairs), step):
-            chunk = pairs[start : start + step]
-            rows = ", ".join(["(%s, %s)"] * len(chunk))  # placeholders only
-            cursor.execute(
-                "UPDATE members_member SET points_balance = points_balance - v.column2 "  # noqa: S608
-                f"FROM (VALUES {rows}) AS v WHERE members_member.id = v.column1",
-                [value for row in chunk for value in row],
-            )
 
 
 # ---------------------------------------------------------------- reminders
