@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from members.models import Member
 from rewards import services, tasks
-from rewards.models import LedgerEntry, PointLot
+from rewards.models import ExpiryReminder, LedgerEntry, PointLot
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance
 from tests.integration.conftest import start_worker, stop_worker
@@ -88,3 +88,20 @@ def test_a_worker_killed_mid_expiry_is_redelivered_and_the_result_is_exactly_rig
     assert set(Member.objects.values_list("points_balance", flat=True)) == {7}
     assert all(balance(member) == 7 for member in members)
     assert_ledger_consistent()
+
+
+def test_a_real_worker_sends_each_expiry_reminder_once(celery_broker):
+    members = fund_members()
+    PointLot.objects.filter(points=7).update(expires_at=timezone.now() + timedelta(days=5))
+    # In-memory email on the worker: the console backend would fill its unread stdout pipe.
+    worker = start_worker("mail", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+    try:
+        first = tasks.send_expiry_reminders.delay().get(timeout=60)
+        second = tasks.send_expiry_reminders.delay().get(timeout=60)
+    finally:
+        stop_worker(worker)
+    assert (first["emails"], second["emails"]) == (MEMBERS, 0)
+    assert ExpiryReminder.objects.filter(window_days=7, points=7).count() == MEMBERS
+    assert set(ExpiryReminder.objects.values_list("member_id", flat=True)) == {
+        member.pk for member in members
+    }
