@@ -151,9 +151,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A task not acknowledged within this time (its worker died) is delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(2 * 60 * 60)))
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# The expiry job: members per batch (one transaction each), and a pause between batches
+# that only the killed-worker integration test sets.
+EXPIRY_BATCH_SIZE = int(os.environ.get("EXPIRY_BATCH_SIZE", "1000"))
+EXPIRY_BATCH_PAUSE_SECONDS = float(os.environ.get("EXPIRY_BATCH_PAUSE_SECONDS", "0"))
 
 if REDIS_URL:
     CACHES = {

@@ -22,6 +22,8 @@ from . import services
 from .models import (
     Channel,
     EarnRule,
+    ExpiryPolicyChange,
+    ExpiryReminder,
     LedgerEntry,
     PointLot,
     Program,
@@ -123,7 +125,7 @@ class ProgramAdmin(admin.ModelAdmin):
         ),
         ("What earns", {"fields": ("earn_on_shipping", "earn_on_tax", "earn_on_gift_cards")}),
         ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
-        ("Expiry", {"fields": ("expiry_policy", "expiry_months")}),
+        ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
     )
 
     def has_add_permission(self, request):
@@ -489,4 +491,47 @@ class PointLotAdmin(LedgerEntryAdmin):
     list_filter = ["status", "is_debt", "expires_at"]
     search_fields = ["member__email"]
     date_hierarchy = "earned_at"
+    list_select_related = ["member"]
+
+
+# ---------------------------------------------------------------- expiry
+
+
+@admin.action(
+    description="Apply the expiry policy to existing open lots (recorded; changes no points)"
+)
+def apply_expiry_policy_to_open_lots(modeladmin, request, queryset):
+    change = services.apply_expiry_policy_to_open_lots(user=request.user)
+    modeladmin.message_user(
+        request,
+        f"Applied {change.get_policy_display().lower()} ({change.months} months) to "
+        f"{change.lots_updated} open lots; the next expiry run expires those now due.",
+        messages.SUCCESS,
+    )
+
+
+ProgramAdmin.actions = [apply_expiry_policy_to_open_lots]
+
+
+@admin.register(ExpiryPolicyChange)
+class ExpiryPolicyChangeAdmin(admin.ModelAdmin):
+    list_display = ["applied_at", "policy", "months", "lots_updated", "applied_by"]
+    list_filter = ["policy", "applied_at"]
+    search_fields = ["applied_by__email"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpiryReminder)
+class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
+    list_display = ["sent_at", "member", "points", "expires_on", "window_days"]
+    list_filter = ["window_days", "sent_at", "expires_on"]
+    search_fields = ["member__email"]
     list_select_related = ["member"]

@@ -22,6 +22,21 @@ from .currencies import CURRENCY_CHOICES
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+def parse_reminder_days(value: str) -> list[int]:
+    """The reminder windows of a program setting like "30,7", largest first."""
+    try:
+        days = {int(part) for part in (value or "").replace(" ", "").split(",") if part}
+    except ValueError:
+        raise ValidationError("Use whole numbers of days separated by commas, e.g. 30,7.") from None
+    if any(d < 1 or d > 366 for d in days):
+        raise ValidationError("Each reminder must be from 1 to 366 days before expiry.")
+    return sorted(days, reverse=True)
+
+
+def validate_reminder_days(value: str) -> None:
+    parse_reminder_days(value)
+
+
 class Program(models.Model):
     """The loyalty program's settings: one row per installation (the merchant's program)."""
 
@@ -71,6 +86,14 @@ class Program(models.Model):
     earn_on_tax = models.BooleanField(default=False)
     earn_on_gift_cards = models.BooleanField(
         default=False, help_text="Buying a gift card earns points."
+    )
+    expiry_reminder_days = models.CharField(
+        max_length=50,
+        blank=True,
+        default="30,7",
+        validators=[validate_reminder_days],
+        help_text="Email members this many days before their points expire, comma-separated "
+        "(e.g. 30,7: one email 30 days before and one 7 days before); empty for none.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -485,3 +508,51 @@ class LotMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points:+d} on lot {self.lot_id}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder email sent to a member about points expiring on a date, for one window.
+
+    The unique key (member, expiry date, window) is what makes a reminder go out once,
+    however often or concurrently the reminder job runs.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="expiry_reminders")
+    expires_on = models.DateField()
+    window_days = models.PositiveSmallIntegerField()
+    points = models.IntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "expires_on", "window_days"], name="expiryreminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} points on {self.expires_on} ({self.window_days} days before)"
+
+
+class ExpiryPolicyChange(models.Model):
+    """Staff applied the program's (new) expiry policy to the lots that were already open.
+
+    No points change here: only the lots' expiry dates; the expiry job does the rest.
+    """
+
+    policy = models.CharField(max_length=12, choices=Program.Expiry.choices)
+    months = models.PositiveSmallIntegerField()
+    lots_updated = models.PositiveIntegerField(default=0)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-applied_at", "-pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_policy_display()} ({self.months} months) applied {self.applied_at:%Y-%m-%d}"
+        )

@@ -717,8 +717,9 @@ def use_redemption(*, code: str) -> Redemption:
 def release_pending_points(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     """Make pending points spendable once their return window has passed.
 
-    One transaction and one ``release`` entry per member; a member's due lots are
-    re-read under the member lock, so a concurrent or repeated run releases nothing twice.
+    One transaction per batch of members (``rewards/release.py``) and one ``release``
+    entry per member; the due lots are re-read under the member locks, so a concurrent
+    or repeated run releases nothing twice.
     """
     now = now or timezone.now()
     released_points = members = 0
@@ -734,9 +735,9 @@ def release_pending_points(*, now: datetime | None = None, batch_size: int = 500
         )
         if not member_ids:
             break
-        for member_id in member_ids:
-            released_points += _release_member(member_id, now)
-            members += 1
+        batch_members, batch_points = release_batch(member_ids, now=now, one_member=_release_member)
+        members += batch_members
+        released_points += batch_points
         last_id = member_ids[-1]
     return {"members": members, "points": released_points}
 
@@ -822,3 +823,13 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
     member.status = Member.Status.CLOSED
     member.save(update_fields=["status", "updated_at"])
     return entry
+
+
+# ---------------------------------------------------------------- expiry (rewards/expiry.py)
+# Re-exported so that callers find every write in services; the SQL lives in expiry.py.
+
+from .expiry import apply_expiry_policy_to_open_lots as apply_expiry_policy_to_open_lots  # noqa: E402
+from .expiry import expire_points as expire_points  # noqa: E402
+from .expiry import expiry_preview as expiry_preview  # noqa: E402
+from .expiry import send_expiry_reminders as send_expiry_reminders  # noqa: E402
+from .release import release_batch  # noqa: E402

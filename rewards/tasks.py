@@ -2,6 +2,7 @@
 
 import logging
 import time
+from datetime import datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -26,6 +27,48 @@ def release_pending_points() -> dict:
     result = services.release_pending_points()
     log.info(
         "released %(points)s pending points for %(members)s members in %(seconds).2fs",
+        {**result, "seconds": time.monotonic() - started},
+    )
+    return result
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def expire_points(as_of: str | None = None) -> dict:
+    """Expire the points whose time has come (idempotent; batches commit one by one).
+
+    ``as_of`` is an ISO date-time; none means now. A redelivered run (its worker died)
+    continues where the committed batches stopped.
+    """
+    started = time.monotonic()
+    moment = datetime.fromisoformat(as_of) if as_of else None
+    result = services.expire_points(as_of=moment)
+    log.info(
+        "expired %(points)s points of %(members)s members (%(lots)s lots, %(batches)s batches) "
+        "in %(seconds).2fs",
+        {**result, "seconds": time.monotonic() - started},
+    )
+    return result
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_expiry_reminders() -> dict:
+    """Email members whose points expire within a reminder window (once per window)."""
+    started = time.monotonic()
+    result = services.send_expiry_reminders()
+    log.info(
+        "sent %(emails)s expiry reminders (%(failed)s failed) in %(seconds).2fs",
         {**result, "seconds": time.monotonic() - started},
     )
     return result

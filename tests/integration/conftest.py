@@ -23,18 +23,13 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db):
-    """Start ``celery worker`` in a subprocess on the test database; stop it afterwards."""
-    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
-        if os.environ.get("CI") and os.environ.get("REDIS_URL"):
-            pytest.fail("CI's PostgreSQL + Redis run must not skip the real-worker tests")
-        pytest.skip("needs PostgreSQL (DATABASE_URL) and a broker (REDIS_URL) for a real worker")
+def start_worker(name: str, **extra_env: str) -> subprocess.Popen:
+    """A ``celery worker`` subprocess on the test database, answering pings; ``extra_env``
+    sets environment variables of that worker only (e.g. a short visibility timeout)."""
     from loyalty.celery import app
 
-    app.conf.task_always_eager = False
-    app.control.purge()
-    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0", **extra_env}
+    node = f"{name}-{os.getpid()}@%h"
     process = subprocess.Popen(
         [
             sys.executable,
@@ -49,7 +44,7 @@ def celery_worker_process(transactional_db):
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"test-{os.getpid()}@%h",
+            node,
         ],
         cwd=ROOT,
         env=env,
@@ -58,19 +53,60 @@ def celery_worker_process(transactional_db):
         text=True,
         start_new_session=True,
     )
+    prefix = node.split("@")[0] + "@"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the worker exited at start:\n{process.stdout.read()}")
-        if app.control.ping(timeout=0.5):
-            break
-    else:
-        process.kill()
-        pytest.fail("the worker did not answer a ping within 60 s")
-    yield process
+        replies = app.control.ping(timeout=0.5) or []
+        if any(name.startswith(prefix) for reply in replies for name in reply):
+            return process
+    process.kill()
+    pytest.fail("the worker did not answer a ping within 60 s")
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+def needs_worker():
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
+        if os.environ.get("CI") and os.environ.get("REDIS_URL"):
+            pytest.fail("CI's PostgreSQL + Redis run must not skip the real-worker tests")
+        pytest.skip("needs PostgreSQL (DATABASE_URL) and a broker (REDIS_URL) for a real worker")
+
+
+def forget_messages(app) -> None:
+    """Drop queued messages and those delivered but never acknowledged (a killed worker's),
+    so that no test's task is redelivered into the next test."""
+    app.control.purge()
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete("unacked", "unacked_index")
+
+
+@pytest.fixture
+def celery_broker(transactional_db):
+    """An empty broker queue and non-eager tasks, for tests that start their own workers."""
+    needs_worker()
+    from loyalty.celery import app
+
+    app.conf.task_always_eager = False
+    forget_messages(app)
+    yield app
+    forget_messages(app)
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def celery_worker_process(celery_broker):
+    """Start ``celery worker`` in a subprocess on the test database; stop it afterwards."""
+    process = start_worker("test")
+    yield process
+    stop_worker(process)

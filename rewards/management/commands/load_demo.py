@@ -13,7 +13,7 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 from members.models import Member, User
 from members.services import enroll_member
-from rewards import services
+from rewards import expiry, services
 from rewards.models import Channel, EarnRule, Program, Reward
 
 STAFF = ("admin@example.com", "loyalty-admin-demo")
@@ -129,6 +129,7 @@ class Command(BaseCommand):
                 Member.objects.filter(pk=member.pk).update(user=user)
             self.history(member, enrolled, now, rng, rewards, order_prefix=f"D{index:03d}")
         services.release_pending_points()
+        expiry.load_demo()
 
     def history(self, member, enrolled, now, rng, rewards, order_prefix):
         days = (now - enrolled).days
