@@ -490,3 +490,6 @@ class PointLotAdmin(LedgerEntryAdmin):
     search_fields = ["member__email"]
     date_hierarchy = "earned_at"
     list_select_related = ["member"]
+
+
+from . import admin_tiers  # noqa: E402, F401  (tiers and actions on the member page)
