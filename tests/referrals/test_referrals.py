@@ -301,3 +301,17 @@ def test_the_pay_command_reports_what_it_paid(referrer, referee, capsys):
 
     call_command("pay_referrals")
     assert "rewarded 0 referrals" in capsys.readouterr().out
+
+
+def test_a_mutual_referral_waits_for_approval(referrer, referee):
+    refer(referee, referrer)
+    back = refer(referrer, referee)
+    assert back.status == "awaiting_approval"
+    assert "referred the referrer" in back.suspicion
+
+
+def test_only_a_referral_awaiting_approval_can_be_approved(referrer, referee):
+    referral = refer(referee, referrer)
+    with pytest.raises(ApplicationError) as exc:
+        services.approve_referral(referral_id=referral.pk, reason="ok")
+    assert exc.value.code == "not_awaiting_approval"
