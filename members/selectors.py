@@ -19,9 +19,10 @@ def tier_progress(member: Member, *, as_of=None) -> dict:
 
     Keys: ``tier`` (or None), ``tier_name``, ``benefits`` (list), ``earn_multiplier``,
     ``pinned``, ``paid_until``, ``grace_until`` (kept despite no longer qualifying),
+    ``keeps_until`` (when the tier ends unless the member qualifies again; None: open),
     ``next_tier`` (or None at the top), ``measure``/``measure_label``, ``value`` (so far
-    in the current period), ``threshold``, ``missing`` and ``by`` (end of the period;
-    None for a rolling 12-month window), ``period_label``.
+    in the current period), ``threshold``, ``missing`` and ``by`` (the moment the period
+    ends, exclusive; None for a rolling 12-month window), ``period_label``.
     """
     from .tiers import progress
 

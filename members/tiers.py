@@ -404,6 +404,22 @@ def assign_paid_tier(
     )
 
 
+def _keeps_until(member: Member, measures: Measures) -> datetime | None:
+    """Until when the member keeps the current tier without qualifying again (None: unknown)."""
+    current = member.tier
+    if current is None or member.tier_pinned:
+        return None
+    if current.is_paid:
+        return member.tier_paid_until
+    if member.tier_grace_until:
+        return member.tier_grace_until
+    if current.period == Tier.Period.ROLLING_12_MONTHS or current.threshold <= 0:
+        return None
+    end = period_end(current.period, measures.as_of)
+    this_year = measures.value(member.pk, current, current_only=True) >= current.threshold
+    return end.replace(year=end.year + 1) if this_year else end
+
+
 def progress(member: Member, *, as_of: datetime | None = None) -> dict:
     """What the member has, what the next tier needs and by when (see selectors.tier_progress)."""
     as_of = as_of or timezone.now()
@@ -420,6 +436,7 @@ def progress(member: Member, *, as_of: datetime | None = None) -> dict:
         "pinned": member.tier_pinned,
         "paid_until": member.tier_paid_until,
         "grace_until": member.tier_grace_until,
+        "keeps_until": _keeps_until(member, measures),
         "next_tier": next_tier,
         "measure": None,
         "measure_label": "",

@@ -28,11 +28,11 @@ def test_a_real_worker_evaluates_tiers_idempotently(celery_worker_process):
     assert {Member.objects.get(pk=m.pk).tier.name for m in members} == {"Regular"}
 
 
-def test_a_real_worker_pays_due_referrals_once(celery_worker_process):
+def test_it_validates_ownership_a_real_worker_pays_only_both_sides_once(celery_worker_process):
     ProgramFactory()
     ChannelFactory(code="web")
     ReferralSettings.objects.create(referrer_points=500, referee_points=250)
-    referrer, referee = MemberFactory(), MemberFactory()
+    referrer, referee, bystander = MemberFactory(), MemberFactory(), MemberFactory()
     code = referrals.ensure_referral_code(member_id=referrer.pk).code
     referrals.attach_referral(referee_member_id=referee.pk, code=code)
     services.record_purchase(
@@ -44,5 +44,5 @@ def test_a_real_worker_pays_due_referrals_once(celery_worker_process):
     )
     assert referral_tasks.pay_due_referrals.delay().get(timeout=60)["rewarded"] == 1
     assert referral_tasks.pay_due_referrals.delay().get(timeout=60)["rewarded"] == 0
-    assert (balance(referrer), balance(referee)) == (500, 300)
+    assert (balance(referrer), balance(referee), balance(bystander)) == (500, 300, 0)
     assert_ledger_consistent()

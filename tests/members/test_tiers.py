@@ -316,3 +316,9 @@ def test_the_task_evaluates_tiers(member, ladder):
     result = evaluate_tiers.delay().get()
     assert result["upgrades"] == 1  # the base tier for a member without one
     assert tier_of(member) == Tier.objects.get(name="Regular")
+
+
+def test_progress_says_a_tier_reached_this_year_is_kept_to_the_end_of_next_year(member, ladder):
+    buy(member, "100.00", "A1")
+    progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
+    assert (progress["tier_name"], progress["keeps_until"]) == ("Silver", next_year_start(2))
