@@ -8,7 +8,7 @@ from django.utils import timezone
 from members.models import Member, Tier
 from members.services import enroll_member
 from rewards import services as rewards
-from rewards.actions import record_action
+from rewards.actions import award_birthday_bonuses, record_action
 from rewards.models import ActionRule
 from rewards.tiering import evaluate_tiers
 
@@ -59,6 +59,10 @@ def load(rng=None, *, member_email: str = "member@example.com") -> None:
 
     now = timezone.now()
     maria = Member.objects.get(email=member_email)
+    Member.objects.filter(pk=maria.pk).update(
+        birthday=timezone.localdate().replace(year=1990, day=1)
+    )
+    award_birthday_bonuses()
     record_action(member_id=maria.pk, code="newsletter", occurred_at=now - timedelta(days=40))
     record_action(member_id=maria.pk, code="review", occurred_at=now - timedelta(days=3))
     code = services.record_share(member_id=maria.pk).code

@@ -18,10 +18,11 @@ class Command(BaseCommand):
     help = "Credit the birthday bonus (once a year, in the birthday month). Safe to re-run daily."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=parse_date, help="as if today were this date")
+        parser.add_argument("--date", help="as if today were this date (YYYY-MM-DD)")
 
     def handle(self, *args, **options):
-        result = actions.award_birthday_bonuses(today=options["date"])
+        today = parse_date(options["date"]) if options["date"] else None
+        result = actions.award_birthday_bonuses(today=today)
         self.stdout.write(
             "{awarded} birthday bonuses ({points} points), {refused} refused".format(**result)
         )

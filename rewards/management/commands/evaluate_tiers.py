@@ -24,7 +24,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--as-of",
-            type=parse_date,
             help="evaluate as of the start of this day (YYYY-MM-DD); default: now",
         )
         parser.add_argument("--batch-size", type=int, default=500)
@@ -32,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
-        as_of = start_of_day(options["as_of"]) if options["as_of"] else None
+        as_of = start_of_day(parse_date(options["as_of"])) if options["as_of"] else None
         result = tiering.evaluate_tiers(as_of=as_of, batch_size=options["batch_size"])
         self.stdout.write(
             "evaluated {members} members: {upgrades} up, {downgrades} down, "
