@@ -96,6 +96,12 @@ class Member(models.Model):
     tier_paid_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="End of the term of a paid tier."
     )
+    tier_reviewed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="End of the last period whose downgrade review is done (calendar tiers).",
+    )
 
     class Meta:
         ordering = ["email"]

@@ -13,8 +13,8 @@ Rules:
 - Upgrades happen as soon as the measure crosses a threshold (``upgrade_member``, called
   after the ledger entry is written, so the upgrading purchase earned at the old rate).
 - Downgrades happen only at re-evaluation (``evaluate_tiers``) and only once the tier has
-  been held through the end of a period (calendar: since before 1 January; rolling: for
-  12 months), with the tier's grace period if it has one.
+  been held through the end of a period (calendar: since before 1 January, reviewed once
+  a year; rolling: for 12 months), with the tier's grace period if it has one.
 - A pinned member is left alone; a paid tier lasts until its term ends.
 """
 
@@ -25,6 +25,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
@@ -132,12 +133,20 @@ def _rank(tier: Tier | None) -> int:
 
 
 def _may_drop(member: Member, tier: Tier, as_of: datetime) -> bool:
-    """Has the member held the tier through the end of a qualification period?"""
-    if member.tier_since is None:
-        return True
+    """Is this a moment the member may drop: the tier held through a period's end, and the
+    review of that period not done yet (or its grace period running)?
+
+    Calendar tiers are reviewed once, at the first evaluation after 1 January: that
+    decision stands for the year, even if a late refund lowers last year's measure.
+    """
     if tier.period == Tier.Period.ROLLING_12_MONTHS:
-        return member.tier_since <= add_months(as_of, -12)
-    return member.tier_since < year_start(as_of)
+        return member.tier_since is None or member.tier_since <= add_months(as_of, -12)
+    start = year_start(as_of)
+    if member.tier_since is not None and member.tier_since >= start:
+        return False  # reached during this period: kept at least until it ends
+    if member.tier_grace_until is not None:
+        return True  # in grace: the end of the grace period decides
+    return member.tier_reviewed_until is None or member.tier_reviewed_until < start
 
 
 def decide(
@@ -275,9 +284,15 @@ def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> d
             .exclude(status=Member.Status.CLOSED)
             .exclude(tier_pinned=True)
             .order_by("pk")
-            .only("pk", "tier", "tier_since", "tier_pinned", "tier_grace_until", "tier_paid_until")[
-                :batch_size
-            ]
+            .only(
+                "pk",
+                "tier",
+                "tier_since",
+                "tier_pinned",
+                "tier_grace_until",
+                "tier_paid_until",
+                "tier_reviewed_until",
+            )[:batch_size]
         )
         if not batch:
             break
@@ -289,6 +304,11 @@ def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> d
             decision = decide(member, tiers, measures)
             if decision.change or decision.updates:
                 _evaluate_one(member.pk, tiers, measures, result)
+        # The downgrade review of the period that ended is done for this batch: one UPDATE.
+        reviewed = year_start(as_of)
+        Member.objects.filter(pk__in=[m.pk for m in batch], tier_pinned=False).filter(
+            Q(tier_reviewed_until__isnull=True) | Q(tier_reviewed_until__lt=reviewed)
+        ).update(tier_reviewed_until=reviewed)
     return result
 
 

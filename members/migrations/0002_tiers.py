@@ -15,6 +15,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='member',
+            name='tier_reviewed_until',
+            field=models.DateTimeField(blank=True, editable=False, help_text='End of the last period whose downgrade review is done (calendar tiers).', null=True),
+        ),
+        migrations.AddField(
+            model_name='member',
             name='tier_grace_until',
             field=models.DateTimeField(blank=True, editable=False, help_text='No longer qualifies; keeps the tier until.', null=True),
         ),

@@ -322,3 +322,18 @@ def test_progress_says_a_tier_reached_this_year_is_kept_to_the_end_of_next_year(
     buy(member, "100.00", "A1")
     progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
     assert (progress["tier_name"], progress["keeps_until"]) == ("Silver", next_year_start(2))
+
+
+def test_a_late_refund_does_not_drop_a_member_until_the_next_period_ends(member, program):
+    TierFactory(name="Regular", rank=0, threshold=Decimal("0"))
+    TierFactory(name="Spender", rank=1, measure="spend", threshold=Decimal("100"))
+    this_year = tiers.year_start(timezone.now())
+    purchase = buy(member, "150.00", "A1", purchased_at=this_year - timedelta(days=10))
+    Member.objects.filter(pk=member.pk).update(tier_since=this_year - timedelta(days=5))
+    as_of = timezone.now() + timedelta(minutes=1)
+    tiering.evaluate_tiers(as_of=as_of)  # the review of last year: qualified, kept
+    services.refund_purchase(purchase_id=purchase.pk, amount="100.00")
+    assert tiering.evaluate_tiers(as_of=as_of)["downgrades"] == 0
+    assert tier_of(member).name == "Spender"
+    tiering.evaluate_tiers(as_of=next_year_start() + timedelta(days=1))
+    assert tier_of(member).name == "Regular"
