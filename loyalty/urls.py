@@ -23,5 +23,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("health/", health, name="health"),
+    path("", include("referrals.urls")),
     path("", include("rewards.portal_urls")),
 ]

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
 
-from .models import Member, User
+from .models import Member, Tier, TierChange, User
 
 
 @admin.register(User)
@@ -57,3 +58,57 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Member, MemberAdmin)
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "rank",
+        "measure",
+        "threshold",
+        "period",
+        "earn_multiplier",
+        "grace_months",
+        "is_paid",
+        "fee",
+        "term_months",
+        "member_count",
+    ]
+    list_filter = ["measure", "period", "is_paid"]
+    search_fields = ["name", "benefits"]
+    fieldsets = (
+        (None, {"fields": ("name", "rank", "earn_multiplier", "benefits")}),
+        ("Qualification", {"fields": ("measure", "threshold", "period", "grace_months")}),
+        ("Paid tier (subscription)", {"fields": ("is_paid", "fee", "term_months")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("members"))
+
+    @admin.display(description="members", ordering="_members")
+    def member_count(self, obj):
+        return obj._members
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    """The history of tier changes: read-only, like the ledger."""
+
+    list_display = ["created_at", "member", "from_tier", "to_tier", "reason", "note", "created_by"]
+    list_filter = ["reason", "to_tier", "from_tier", "created_at"]
+    search_fields = ["member__email", "note"]
+    date_hierarchy = "created_at"
+    list_select_related = ["member", "from_tier", "to_tier", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

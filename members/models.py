@@ -84,6 +84,30 @@ class Member(models.Model):
     pending_points = models.IntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Tiers (members/tiers.py writes these; every change is a TierChange row).
+    tier = models.ForeignKey(
+        "Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    tier_since = models.DateTimeField(null=True, blank=True, editable=False)
+    tier_pinned = models.BooleanField(
+        default=False, editable=False, help_text="Set by staff: tier evaluation leaves it alone."
+    )
+    tier_pinned_reason = models.CharField(max_length=255, blank=True, editable=False)
+    tier_grace_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="No longer qualifies; keeps the tier until.",
+    )
+    tier_paid_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="End of the term of a paid tier."
+    )
+    tier_reviewed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="End of the last period whose downgrade review is done (calendar tiers).",
+    )
 
     class Meta:
         ordering = ["email"]
@@ -114,3 +138,108 @@ class Member(models.Model):
         member run one after the other (PostgreSQL); SQLite serialises all writers.
         """
         return cls.objects.select_for_update().get(pk=member_id)
+
+
+class Tier(models.Model):
+    """A membership level (Regular, Silver, Gold...). The highest rank a member qualifies for wins.
+
+    A member qualifies when the tier's measure over its qualification period reaches the
+    threshold. A paid tier is never reached by qualification: staff assign it for a term.
+    """
+
+    class Measure(models.TextChoices):
+        POINTS = "points", "Points earned"
+        SPEND = "spend", "Amount spent"
+        ORDERS = "orders", "Number of orders"
+
+    class Period(models.TextChoices):
+        CALENDAR_YEAR = "calendar_year", "Calendar year"
+        ROLLING_12_MONTHS = "rolling_12", "Rolling 12 months"
+
+    name = models.CharField(max_length=100, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        unique=True, help_text="Higher is better; 0 for the base tier."
+    )
+    measure = models.CharField(max_length=10, choices=Measure.choices, default=Measure.POINTS)
+    threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="Points, amount or orders needed in the period (0: everyone qualifies).",
+    )
+    period = models.CharField(max_length=16, choices=Period.choices, default=Period.CALENDAR_YEAR)
+    earn_multiplier = models.DecimalField(
+        max_digits=5, decimal_places=2, default=1, help_text="e.g. 1.5: earns 1.5x the base points."
+    )
+    grace_months = models.PositiveSmallIntegerField(
+        default=0, help_text="A member who no longer qualifies keeps the tier this many months."
+    )
+    benefits = models.TextField(blank=True, help_text="Shown to members; one benefit a line.")
+    is_paid = models.BooleanField(
+        "paid tier",
+        default=False,
+        help_text="A subscription: assigned by staff for a fee and a term.",
+    )
+    fee = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    term_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(earn_multiplier__gte=1), name="tier_multiplier_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(threshold__gte=0), name="tier_threshold_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.is_paid and not self.term_months:
+            raise ValidationError({"term_months": "A paid tier needs a term."})
+
+    def benefit_list(self) -> list[str]:
+        return [line.strip() for line in self.benefits.splitlines() if line.strip()]
+
+
+class TierChange(models.Model):
+    """One change of a member's tier: from, to, why, when and by whom. Append-only."""
+
+    class Reason(models.TextChoices):
+        UPGRADE = "upgrade", "Qualified for a higher tier"
+        DOWNGRADE = "downgrade", "No longer qualifies (re-evaluation)"
+        GRACE_ENDED = "grace_ended", "Grace period ended"
+        PINNED = "pinned", "Set by staff"
+        UNPINNED = "unpinned", "Released to evaluation by staff"
+        PAID = "paid", "Paid tier assigned"
+        PAID_ENDED = "paid_ended", "Paid tier term ended"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    note = models.CharField(max_length=255, blank=True)
+    measure_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    fee = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    paid_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_tier or '-'} -> {self.to_tier or '-'} ({self.get_reason_display()})"

@@ -535,3 +535,6 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
     list_filter = ["window_days", "sent_at", "expires_on"]
     search_fields = ["member__email"]
     list_select_related = ["member"]
+
+
+from . import admin_tiers  # noqa: E402, F401  (tiers and actions on the member page)

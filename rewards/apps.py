@@ -6,3 +6,21 @@ from django.apps import AppConfig
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = "Points and rewards"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from members import tiers
+        from members.models import Member
+
+        from . import actions, signals, tiering
+
+        # Tiers: rewards computes the measures; members decides (it imports no other app).
+        tiers.set_measure_provider(tiering.measure)
+        signals.purchase_recorded.connect(
+            tiering.on_purchase_recorded, dispatch_uid="tier_purchase"
+        )
+        signals.points_credited.connect(tiering.on_points_credited, dispatch_uid="tier_credit")
+        signals.points_released.connect(tiering.on_points_released, dispatch_uid="tier_release")
+        # The sign-up bonus is credited when a member is created, whoever creates it.
+        post_save.connect(actions.on_member_created, sender=Member, dispatch_uid="signup_bonus")

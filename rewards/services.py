@@ -771,11 +771,12 @@ def _release_member(member_id: int, now: datetime) -> int:
     posting.new_lots = [lot for lot in lots if lot.remaining > 0]  # candidates to settle a debt
     posting.settle_debt()
     posting.new_lots = []
-    posting.post(
+    entry = posting.post(
         extra_points=points,
         extra_pending=-points,
         description=f"{points} pending points are now spendable",
     )
+    signals.points_released.send(sender=LedgerEntry, entry=entry)
     return points
 
 

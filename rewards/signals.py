@@ -9,6 +9,7 @@ outside world (webhooks, email) must defer with transaction.on_commit.
 - purchase_refunded(sender=Purchase, purchase, refund): part or all of a purchase was refunded.
 - redemption_created(sender=Redemption, redemption) / redemption_cancelled(...).
 - points_credited(sender=LedgerEntry, entry): any entry that added points.
+- points_released(sender=LedgerEntry, entry): pending points became spendable (tiers re-measure).
 """
 
 from django.dispatch import Signal
@@ -18,3 +19,4 @@ purchase_refunded = Signal()
 redemption_created = Signal()
 redemption_cancelled = Signal()
 points_credited = Signal()
+points_released = Signal()

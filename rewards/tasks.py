@@ -63,6 +63,25 @@ def expire_points(as_of: str | None = None) -> dict:
     retry_backoff_max=600,
     max_retries=5,
 )
+def evaluate_tiers(as_of: str | None = None) -> dict:
+    """Re-evaluate every member's tier (batched, idempotent); ``as_of`` an ISO datetime."""
+    from datetime import datetime
+
+    from . import tiering
+
+    moment = datetime.fromisoformat(as_of) if as_of else None
+    result = tiering.evaluate_tiers(as_of=moment)
+    log.info("evaluated tiers: %s", result)
+    return result
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
 def send_expiry_reminders() -> dict:
     """Email members whose points expire within a reminder window (once per window)."""
     started = time.monotonic()
@@ -71,4 +90,20 @@ def send_expiry_reminders() -> dict:
         "sent %(emails)s expiry reminders (%(failed)s failed) in %(seconds).2fs",
         {**result, "seconds": time.monotonic() - started},
     )
+    return result
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def award_birthday_bonuses() -> dict:
+    """Credit the birthday bonus of members whose birthday month is now (once a year)."""
+    from . import actions
+
+    result = actions.award_birthday_bonuses()
+    log.info("birthday bonuses: %s", result)
     return result

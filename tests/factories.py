@@ -69,3 +69,27 @@ class RewardFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Reward {n}")
     kind = Reward.Kind.FREE_ITEM
     points_cost = 100
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.Tier"
+
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n + 1)
+    measure = "points"
+    threshold = Decimal("100")
+    period = "calendar_year"
+    earn_multiplier = Decimal("1.00")
+
+
+class ActionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "rewards.ActionRule"
+
+    name = factory.Sequence(lambda n: f"Action {n}")
+    code = factory.Sequence(lambda n: f"action-{n}")
+    kind = "custom"
+    points = 10
+    limit = "once"
+    limit_count = 1

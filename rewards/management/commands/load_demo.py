@@ -131,6 +131,10 @@ class Command(BaseCommand):
         services.release_pending_points()
         expiry.load_demo()
 
+        from referrals import demo  # tiers, action rules and referrals
+
+        demo.load(rng, member_email=MEMBER[0])
+
     def history(self, member, enrolled, now, rng, rewards, order_prefix):
         days = (now - enrolled).days
         for n in range(rng.randint(3, 14) if member.email != MEMBER[0] else 16):

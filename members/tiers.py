@@ -1,0 +1,480 @@
+"""Tier progression: who qualifies for which tier, upgrades, re-evaluation, pins and paid tiers.
+
+``members`` imports no other app, yet the tier measures (points earned, amount spent,
+orders) are computed from what ``rewards`` writes. So rewards registers a *measure
+provider* at start-up (``set_measure_provider``): a function answering, for a set of
+members, one measure over one window in ONE aggregate query. Everything else (the
+qualification rules, the decision, the writes) lives here.
+
+Rules:
+- A member qualifies for a (non-paid) tier when its measure reaches the threshold, over
+  the current period so far, or over the last closed period (calendar year): a tier
+  reached in a year is kept through the next year.
+- Upgrades happen as soon as the measure crosses a threshold (``upgrade_member``, called
+  after the ledger entry is written, so the upgrading purchase earned at the old rate).
+- Downgrades happen only at re-evaluation (``evaluate_tiers``) and only once the tier has
+  been held through the end of a period (calendar: since before 1 January, reviewed once
+  a year; rolling: for 12 months), with the tier's grace period if it has one.
+- A pinned member is left alone; a paid tier lasts until its term ends.
+"""
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from loyalty.errors import ApplicationError
+
+from . import signals
+from .models import Member, Tier, TierChange
+
+# provider(member_ids, *, measure, start, end) -> {member_id: Decimal}; end None: open-ended.
+MeasureProvider = Callable[..., dict[int, Decimal]]
+_provider: MeasureProvider | None = None
+
+
+def set_measure_provider(provider: MeasureProvider) -> None:
+    global _provider
+    _provider = provider
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later (negative: earlier), clamped to the month's end."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(
+        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def start_of_day(day) -> datetime:
+    """Midnight at the start of ``day`` in the program's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def year_start(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime | None
+
+
+def windows(period: str, as_of: datetime, *, open_end: bool = False) -> list[Window]:
+    """The windows a member can qualify on: the current period so far, and the last closed one."""
+    end = None if open_end else as_of
+    if period == Tier.Period.ROLLING_12_MONTHS:
+        return [Window(add_months(as_of, -12), end)]
+    start = year_start(as_of)
+    return [Window(start, end), Window(start.replace(year=start.year - 1), start)]
+
+
+def period_end(period: str, as_of: datetime) -> datetime | None:
+    """When the current qualification period ends (None for a rolling window)."""
+    if period == Tier.Period.ROLLING_12_MONTHS:
+        return None
+    start = year_start(as_of)
+    return start.replace(year=start.year + 1)
+
+
+class Measures:
+    """The measures of a batch of members for the given tiers: one query per measure and window."""
+
+    def __init__(
+        self, member_ids: list[int], tiers: list[Tier], as_of: datetime, *, open_end=False
+    ):
+        self.values: dict[tuple[str, Window], dict[int, Decimal]] = {}
+        self.as_of = as_of
+        self.open_end = open_end
+        for measure, period in {(t.measure, t.period) for t in tiers if t.threshold > 0}:
+            for window in windows(period, as_of, open_end=open_end):
+                key = (measure, window)
+                if key not in self.values:
+                    self.values[key] = (
+                        _provider(member_ids, measure=measure, start=window.start, end=window.end)
+                        if _provider and member_ids
+                        else {}
+                    )
+
+    def value(self, member_id: int, tier: Tier, *, current_only: bool = False) -> Decimal:
+        found = [
+            self.values.get((tier.measure, w), {}).get(member_id, Decimal(0))
+            for w in windows(tier.period, self.as_of, open_end=self.open_end)
+        ]
+        return found[0] if current_only else max(found)
+
+    def qualifies(self, member_id: int, tier: Tier) -> bool:
+        return tier.threshold <= 0 or self.value(member_id, tier) >= tier.threshold
+
+    def best(self, member_id: int, tiers: list[Tier]) -> Tier | None:
+        qualified = [t for t in tiers if not t.is_paid and self.qualifies(member_id, t)]
+        return max(qualified, key=lambda t: t.rank, default=None)
+
+
+@dataclass
+class Decision:
+    to_tier: Tier | None = None
+    reason: str = ""
+    change: bool = False
+    updates: dict = field(default_factory=dict)  # member fields to set without a tier change
+    measure_value: Decimal | None = None
+
+
+def _rank(tier: Tier | None) -> int:
+    return -1 if tier is None else tier.rank
+
+
+def _may_drop(member: Member, tier: Tier, as_of: datetime) -> bool:
+    """Is this a moment the member may drop: the tier held through a period's end, and the
+    review of that period not done yet (or its grace period running)?
+
+    Calendar tiers are reviewed once, at the first evaluation after 1 January: that
+    decision stands for the year, even if a late refund lowers last year's measure.
+    """
+    if tier.period == Tier.Period.ROLLING_12_MONTHS:
+        return member.tier_since is None or member.tier_since <= add_months(as_of, -12)
+    start = year_start(as_of)
+    if member.tier_since is not None and member.tier_since >= start:
+        return False  # reached during this period: kept at least until it ends
+    if member.tier_grace_until is not None:
+        return True  # in grace: the end of the grace period decides
+    return member.tier_reviewed_until is None or member.tier_reviewed_until < start
+
+
+def decide(
+    member: Member, tiers: list[Tier], measures: Measures, *, upgrades_only: bool = False
+) -> Decision:
+    """What should happen to ``member``'s tier now. Pure: writes nothing."""
+    as_of = measures.as_of
+    current = member.tier
+    if member.tier_pinned:
+        return Decision()
+    best = measures.best(member.pk, tiers)
+    value = measures.value(member.pk, best) if best else None
+    if current is not None and current.is_paid:
+        if member.tier_paid_until and as_of < member.tier_paid_until:
+            if _rank(best) > current.rank:
+                return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
+            return Decision()
+        if upgrades_only:
+            return Decision()
+        return Decision(best, TierChange.Reason.PAID_ENDED, True, measure_value=value)
+    if _rank(best) > _rank(current):
+        return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
+    if _rank(best) == _rank(current):
+        if member.tier_grace_until is not None:  # qualified again during the grace period
+            return Decision(updates={"tier_grace_until": None})
+        return Decision()
+    if upgrades_only or not _may_drop(member, current, as_of):
+        return Decision()
+    if current.grace_months:
+        grace_until = member.tier_grace_until
+        if grace_until is None:
+            failed_at = (
+                as_of if current.period == Tier.Period.ROLLING_12_MONTHS else year_start(as_of)
+            )
+            grace_until = add_months(failed_at, current.grace_months)
+        if as_of < grace_until:
+            if member.tier_grace_until is None:
+                return Decision(updates={"tier_grace_until": grace_until})
+            return Decision()
+        return Decision(best, TierChange.Reason.GRACE_ENDED, True, measure_value=value)
+    return Decision(best, TierChange.Reason.DOWNGRADE, True, measure_value=value)
+
+
+def _record(
+    member: Member,
+    to_tier: Tier | None,
+    reason: str,
+    *,
+    at: datetime,
+    note: str = "",
+    user=None,
+    measure_value: Decimal | None = None,
+    fee: Decimal | None = None,
+    paid_until: datetime | None = None,
+) -> TierChange:
+    from_tier = member.tier
+    change = TierChange.objects.create(
+        member=member,
+        from_tier=from_tier,
+        to_tier=to_tier,
+        reason=reason,
+        note=note[:255],
+        measure_value=measure_value,
+        fee=fee,
+        paid_until=paid_until,
+        created_by=user,
+        created_at=at,
+    )
+    member.tier = to_tier
+    member.tier_since = at
+    member.tier_grace_until = None
+    member.tier_paid_until = paid_until
+    member.save(
+        update_fields=["tier", "tier_since", "tier_grace_until", "tier_paid_until", "updated_at"]
+    )
+    signals.tier_changed.send(
+        sender=Member, member=member, from_tier=from_tier, to_tier=to_tier, reason=reason
+    )
+    return change
+
+
+def _apply(member: Member, decision: Decision, at: datetime) -> TierChange | None:
+    if decision.updates:
+        for name, value in decision.updates.items():
+            setattr(member, name, value)
+        member.save(update_fields=[*decision.updates, "updated_at"])
+    if decision.change and decision.to_tier != member.tier:
+        return _record(
+            member, decision.to_tier, decision.reason, at=at, measure_value=decision.measure_value
+        )
+    return None
+
+
+def _lock(member_id: int) -> Member:
+    try:
+        # No select_related: on PostgreSQL it would lock the tier row too.
+        return Member.objects.select_for_update().get(pk=member_id)
+    except Member.DoesNotExist:
+        raise ApplicationError(
+            f"no member with id {member_id}", code="not_found", field="member"
+        ) from None
+
+
+@transaction.atomic
+def upgrade_member(*, member_id: int, now: datetime | None = None) -> TierChange | None:
+    """Move the member up at once if they now qualify for a higher tier (never down)."""
+    tiers = list(Tier.objects.all())
+    if not tiers:
+        return None
+    member = _lock(member_id)
+    if member.status == Member.Status.CLOSED:
+        return None
+    now = now or timezone.now()
+    measures = Measures([member.pk], tiers, now, open_end=True)
+    return _apply(member, decide(member, tiers, measures, upgrades_only=True), now)
+
+
+def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> dict:
+    """Re-evaluate every member's tier: upgrades, grace periods, downgrades, ended paid terms.
+
+    The measures of a batch come from one aggregate query per measure and window; only
+    the members whose tier (or grace) changes are written, each in its own short
+    transaction under the member lock. Idempotent: a second run changes nothing.
+    """
+    as_of = as_of or timezone.now()
+    tiers = list(Tier.objects.all())
+    result = {"members": 0, "upgrades": 0, "downgrades": 0, "grace_started": 0, "paid_ended": 0}
+    if not tiers:
+        return result
+    by_pk = {t.pk: t for t in tiers}
+    last = 0
+    while True:
+        batch = list(
+            Member.objects.filter(pk__gt=last)
+            .exclude(status=Member.Status.CLOSED)
+            .exclude(tier_pinned=True)
+            .order_by("pk")
+            .only(
+                "pk",
+                "tier",
+                "tier_since",
+                "tier_pinned",
+                "tier_grace_until",
+                "tier_paid_until",
+                "tier_reviewed_until",
+            )[:batch_size]
+        )
+        if not batch:
+            break
+        last = batch[-1].pk
+        result["members"] += len(batch)
+        measures = Measures([m.pk for m in batch], tiers, as_of)
+        for member in batch:
+            member.tier = by_pk.get(member.tier_id)
+            decision = decide(member, tiers, measures)
+            if decision.change or decision.updates:
+                _evaluate_one(member.pk, tiers, measures, result)
+        # The downgrade review of the period that ended is done for this batch: one UPDATE.
+        reviewed = year_start(as_of)
+        Member.objects.filter(pk__in=[m.pk for m in batch], tier_pinned=False).filter(
+            Q(tier_reviewed_until__isnull=True) | Q(tier_reviewed_until__lt=reviewed)
+        ).update(tier_reviewed_until=reviewed)
+    return result
+
+
+@transaction.atomic
+def _evaluate_one(member_id: int, tiers: list[Tier], measures: Measures, result: dict) -> None:
+    member = _lock(member_id)
+    decision = decide(member, tiers, measures)  # again, on the locked row
+    change = _apply(member, decision, measures.as_of)
+    if "tier_grace_until" in decision.updates and decision.updates["tier_grace_until"]:
+        result["grace_started"] += 1
+    if change is not None:
+        key = {
+            TierChange.Reason.UPGRADE: "upgrades",
+            TierChange.Reason.PAID_ENDED: "paid_ended",
+        }.get(change.reason, "downgrades")
+        result[key] += 1
+
+
+def _tier(tier_id) -> Tier | None:
+    if tier_id is None:
+        return None
+    try:
+        return Tier.objects.get(pk=tier_id)
+    except Tier.DoesNotExist:
+        raise ApplicationError(
+            f"no tier with id {tier_id}", code="not_found", field="tier"
+        ) from None
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+    return reason
+
+
+@transaction.atomic
+def pin_tier(*, member_id: int, tier_id: int | None, reason: str, user=None) -> TierChange:
+    """Staff set a member's tier by hand; evaluation leaves the member alone until unpinned."""
+    reason = _reason(reason)
+    tier = _tier(tier_id)
+    member = _lock(member_id)
+    member.tier_pinned = True
+    member.tier_pinned_reason = reason[:255]
+    member.save(update_fields=["tier_pinned", "tier_pinned_reason", "updated_at"])
+    return _record(
+        member, tier, TierChange.Reason.PINNED, at=timezone.now(), note=reason, user=user
+    )
+
+
+@transaction.atomic
+def unpin_tier(*, member_id: int, reason: str, user=None) -> TierChange:
+    """Hand the member back to evaluation; the tier stays until the next evaluation decides."""
+    reason = _reason(reason)
+    member = _lock(member_id)
+    if not member.tier_pinned:
+        raise ApplicationError(
+            f"the tier of {member.email} is not pinned", code="not_pinned", field="member"
+        )
+    member.tier_pinned = False
+    member.tier_pinned_reason = ""
+    member.save(update_fields=["tier_pinned", "tier_pinned_reason", "updated_at"])
+    change = TierChange.objects.create(
+        member=member,
+        from_tier=member.tier,
+        to_tier=member.tier,
+        reason=TierChange.Reason.UNPINNED,
+        note=reason[:255],
+        created_by=user,
+    )
+    return change
+
+
+@transaction.atomic
+def assign_paid_tier(
+    *,
+    member_id: int,
+    tier_id: int,
+    fee: Decimal,
+    paid_at: datetime | None = None,
+    reason: str = "",
+    user=None,
+) -> TierChange:
+    """Record a paid membership: the tier for its term (the merchant took the payment)."""
+    tier = _tier(tier_id)
+    if not tier.is_paid or not tier.term_months:
+        raise ApplicationError(
+            f"{tier.name} is not a paid tier with a term", code="not_a_paid_tier", field="tier"
+        )
+    if not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0:
+        raise ApplicationError("the fee must be a non-negative amount", field="fee")
+    paid_at = paid_at or timezone.now()
+    if timezone.is_naive(paid_at):
+        raise ApplicationError("paid_at must carry a time zone", field="paid_at")
+    member = _lock(member_id)
+    if member.status != Member.Status.ACTIVE:
+        raise ApplicationError(
+            f"member {member.email} is {member.status}", code="member_not_active", field="member"
+        )
+    paid_until = add_months(paid_at, tier.term_months)
+    if paid_until <= timezone.now():
+        raise ApplicationError("this term has already ended", field="paid_at")
+    note = reason.strip() or f"Paid {fee} for {tier.term_months} months"
+    return _record(
+        member,
+        tier,
+        TierChange.Reason.PAID,
+        at=paid_at,
+        note=note,
+        user=user,
+        fee=fee.quantize(Decimal("0.01")),
+        paid_until=paid_until,
+    )
+
+
+def _keeps_until(member: Member, measures: Measures) -> datetime | None:
+    """Until when the member keeps the current tier without qualifying again (None: unknown)."""
+    current = member.tier
+    if current is None or member.tier_pinned:
+        return None
+    if current.is_paid:
+        return member.tier_paid_until
+    if member.tier_grace_until:
+        return member.tier_grace_until
+    if current.period == Tier.Period.ROLLING_12_MONTHS or current.threshold <= 0:
+        return None
+    end = period_end(current.period, measures.as_of)
+    this_year = measures.value(member.pk, current, current_only=True) >= current.threshold
+    return end.replace(year=end.year + 1) if this_year else end
+
+
+def progress(member: Member, *, as_of: datetime | None = None) -> dict:
+    """What the member has, what the next tier needs and by when (see selectors.tier_progress)."""
+    as_of = as_of or timezone.now()
+    tiers = list(Tier.objects.all())
+    current = member.tier
+    measures = Measures([member.pk], tiers, as_of, open_end=True)
+    higher = [t for t in tiers if not t.is_paid and t.rank > _rank(current)]
+    next_tier = min(higher, key=lambda t: t.rank, default=None)
+    info = {
+        "tier": current,
+        "tier_name": current.name if current else "",
+        "benefits": current.benefit_list() if current else [],
+        "earn_multiplier": current.earn_multiplier if current else Decimal(1),
+        "pinned": member.tier_pinned,
+        "paid_until": member.tier_paid_until,
+        "grace_until": member.tier_grace_until,
+        "keeps_until": _keeps_until(member, measures),
+        "next_tier": next_tier,
+        "measure": None,
+        "measure_label": "",
+        "value": None,
+        "threshold": None,
+        "missing": None,
+        "by": None,
+        "period_label": "",
+    }
+    if next_tier is not None:
+        value = measures.value(member.pk, next_tier, current_only=True)
+        info.update(
+            measure=next_tier.measure,
+            measure_label=next_tier.get_measure_display(),
+            value=value,
+            threshold=next_tier.threshold,
+            missing=max(Decimal(0), next_tier.threshold - value),
+            by=period_end(next_tier.period, as_of),
+            period_label=next_tier.get_period_display(),
+        )
+    return info

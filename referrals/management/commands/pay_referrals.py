@@ -1,0 +1,13 @@
+"""pay_referrals: reward the referrals whose qualifying purchase's return window has passed."""
+
+from django.core.management.base import BaseCommand
+
+from referrals import services
+
+
+class Command(BaseCommand):
+    help = "Reward qualified referrals whose return window has passed (safe to re-run)."
+
+    def handle(self, *args, **options):
+        result = services.pay_due_referrals()
+        self.stdout.write(f"rewarded {result['rewarded']} referrals ({result['points']} points)")

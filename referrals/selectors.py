@@ -1,0 +1,71 @@
+"""Reads of referrals: a member's summary (portal) and the funnel (admin)."""
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+
+from members.models import Member
+
+from .models import Referral, ReferralCode
+
+
+def referral_summary(member: Member) -> dict:
+    """The member's code and link path, and how their referrals went.
+
+    Creates the member's code on first use (every member has one once they look).
+    Keys: ``code``, ``link_path`` (prefix with the site's address), ``friends_joined``,
+    ``qualified``, ``rewarded``, ``points_earned``.
+    """
+    from .services import ensure_referral_code
+
+    code = ensure_referral_code(member_id=member.pk)
+    counts = Referral.objects.filter(referrer=member).aggregate(
+        joined=Count("pk", filter=~Q(status=Referral.Status.REJECTED)),
+        qualified=Count("pk", filter=Q(qualified_at__isnull=False)),
+        rewarded=Count("pk", filter=Q(status=Referral.Status.REWARDED)),
+        points=Sum("referrer_points", filter=Q(status=Referral.Status.REWARDED)),
+    )
+    return {
+        "code": code.code,
+        "link_path": reverse("referrals:link", args=[code.code]),
+        "friends_joined": counts["joined"],
+        "qualified": counts["qualified"],
+        "rewarded": counts["rewarded"],
+        "points_earned": counts["points"] or 0,
+    }
+
+
+STAGES = {
+    "signups": Count("pk"),
+    "qualified": Count("pk", filter=Q(qualified_at__isnull=False)),
+    "rewarded": Count("pk", filter=Q(status=Referral.Status.REWARDED)),
+    "awaiting_approval": Count("pk", filter=Q(status=Referral.Status.AWAITING_APPROVAL)),
+    "cancelled": Count("pk", filter=Q(status__in=[Referral.Status.CANCELLED, "rejected"])),
+}
+
+
+def funnel(*, limit: int = 50) -> dict:
+    """Codes shared -> sign-ups -> qualified -> rewarded: in total, per referrer, per month.
+
+    Three aggregate queries plus one count, whatever the number of referrals.
+    """
+    totals = Referral.objects.aggregate(**STAGES)
+    totals["shared"] = (
+        ReferralCode.objects.filter(
+            Q(visits__gt=0) | Q(shared_at__isnull=False) | Q(referrals__isnull=False)
+        )
+        .distinct()
+        .count()
+    )
+    by_referrer = list(
+        Referral.objects.values("referrer_id", "referrer__email", "code__visits")
+        .annotate(**STAGES, points=Sum("referrer_points", filter=Q(status="rewarded")))
+        .order_by("-signups", "referrer__email")[:limit]
+    )
+    by_month = list(
+        Referral.objects.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(**STAGES)
+        .order_by("month")
+    )
+    return {"totals": totals, "by_referrer": by_referrer, "by_month": by_month}

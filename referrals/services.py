@@ -1,0 +1,444 @@
+"""Writes of referrals: codes, attaching a referee, qualification, rewards, reversal, review.
+
+Flow: a referee is attached (signup with the link, or a purchase with the code) after
+the fraud checks; the referee's first purchase of at least the minimum amount qualifies
+the referral; once that purchase's return window has passed, ``pay_due_referrals``
+credits both sides (ledger entries of kind ``referral``). A refund that takes the
+qualifying purchase below the minimum cancels the referral, and takes the points back
+if they were already paid. Suspicious referrals wait for staff approval.
+
+Web signup: the link ``/r/<code>/`` stores the code in the session
+(``remember_referral_code``); whoever creates the member for a signup then calls
+``apply_referral_from_session(request, member)``.
+"""
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from loyalty.db import retry_on_conflict
+from loyalty.errors import ApplicationError
+from members.models import Member
+from rewards.actions import period_bounds
+from rewards.models import ActionRule, LedgerEntry, Program, Purchase
+from rewards.reversals import claw_back_points
+from rewards.services import adjust_points, lock_member
+
+from .models import Referral, ReferralCode, ReferralSettings
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10  # 32^10 = 2^50 codes: not guessable by trying
+SESSION_KEY = "referral_code"
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+
+
+def normalized_email(email: str) -> str:
+    """The mailbox an address really reaches: no +tag, and no dots for Gmail-style domains."""
+    email = (email or "").strip().lower()
+    local, _, domain = email.partition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_code(code: str) -> str:
+    return "".join((code or "").split()).upper().replace("-", "")
+
+
+def ensure_referral_code(*, member_id: int) -> ReferralCode:
+    """The member's referral code, created on first use."""
+    found = ReferralCode.objects.filter(member_id=member_id).first()
+    if found is not None:
+        return found
+    if not Member.objects.filter(pk=member_id).exists():
+        raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return ReferralCode.objects.create(member_id=member_id, code=new_code())
+        except IntegrityError:  # a code collision (astronomically rare) or a concurrent create
+            found = ReferralCode.objects.filter(member_id=member_id).first()
+            if found is not None:
+                return found
+    raise ApplicationError("could not create a referral code", code="code_collision")
+
+
+def record_share(*, member_id: int) -> ReferralCode:
+    """The member shared their code (portal share button): counts in the funnel."""
+    code = ensure_referral_code(member_id=member_id)
+    if code.shared_at is None:
+        ReferralCode.objects.filter(pk=code.pk, shared_at__isnull=True).update(
+            shared_at=timezone.now()
+        )
+        code.refresh_from_db(fields=["shared_at"])
+    return code
+
+
+def remember_referral_code(request, code: str) -> ReferralCode | None:
+    """Store a valid code from a referral link in the session and count the visit."""
+    found = ReferralCode.objects.filter(code=clean_code(code)).first()
+    if found is None:
+        return None
+    ReferralCode.objects.filter(pk=found.pk).update(visits=F("visits") + 1)
+    request.session[SESSION_KEY] = found.code
+    return found
+
+
+def apply_referral_from_session(request, member: Member) -> Referral | None:
+    """Attach the member just created at signup to the referrer of the link they followed.
+
+    A code that fails the checks (self-referral...) is dropped silently: the signup
+    itself must succeed.
+    """
+    code = request.session.pop(SESSION_KEY, None)
+    if not code:
+        return None
+    try:
+        return attach_referral(
+            referee_member_id=member.pk, code=code, source=Referral.Source.SIGNUP
+        )
+    except ApplicationError as exc:
+        log.info("referral code %s not applied to member %s: %s", code, member.pk, exc)
+        return None
+
+
+def _refuse_self_referral(referrer: Member, referee: Member) -> None:
+    same = (
+        referrer.pk == referee.pk
+        or referrer.email.lower() == referee.email.lower()
+        or normalized_email(referrer.email) == normalized_email(referee.email)
+        or (referrer.external_id and referrer.external_id == referee.external_id)
+        or (referrer.user_id and referrer.user_id == referee.user_id)
+    )
+    if same:
+        raise ApplicationError(
+            "a member cannot refer themselves", code="self_referral", field="code"
+        )
+
+
+def _suspicion(referrer: Member, referee: Member, config: ReferralSettings, at: datetime) -> str:
+    reasons = []
+    recent = Referral.objects.filter(
+        referrer=referrer, created_at__gte=at - timedelta(hours=24)
+    ).count()
+    if config.suspicious_per_day and recent >= config.suspicious_per_day:
+        reasons.append(f"{recent + 1} referrals by this referrer within 24 hours")
+    mine, theirs = normalized_email(referrer.email), normalized_email(referee.email)
+    if mine.split("@")[0] == theirs.split("@")[0]:
+        reasons.append("same mailbox name on another domain")
+    if Referral.objects.filter(referrer=referee, referee=referrer).exists():
+        reasons.append("the referee referred the referrer")
+    return "; ".join(reasons)
+
+
+@retry_on_conflict
+@transaction.atomic
+def attach_referral(
+    *,
+    referee_member_id: int,
+    code: str,
+    source: str = Referral.Source.PURCHASE,
+    purchase_id: int | None = None,
+    at: datetime | None = None,
+) -> Referral:
+    """Make a new customer the referee of the code's owner, after the fraud checks.
+
+    Refused with ``unknown_referral_code``, ``self_referral``, ``already_referred``,
+    ``not_a_new_customer`` (they bought before, other than ``purchase_id``) or
+    ``referrer_not_active``. Suspicious referrals are created ``awaiting_approval``.
+    With ``purchase_id`` (bought with the code) that purchase may qualify at once.
+    """
+    if source not in Referral.Source.values:
+        raise ApplicationError(f"unknown source {source!r}", field="source")
+    referral_code = (
+        ReferralCode.objects.select_related("member").filter(code=clean_code(code)).first()
+    )
+    if referral_code is None:
+        raise ApplicationError(
+            f"unknown referral code {code!r}", code="unknown_referral_code", field="code"
+        )
+    referrer = referral_code.member
+    for member_id in sorted({referrer.pk, referee_member_id}):  # pk order: no deadlock
+        lock_member(member_id)
+    referee = Member.objects.get(pk=referee_member_id)
+    referrer.refresh_from_db()
+    _refuse_self_referral(referrer, referee)
+    if Referral.objects.filter(referee=referee).exists():
+        raise ApplicationError(
+            f"{referee.email} was already referred", code="already_referred", field="referee"
+        )
+    if referrer.status != Member.Status.ACTIVE:
+        raise ApplicationError(
+            "the owner of this referral code is not an active member",
+            code="referrer_not_active",
+            field="code",
+        )
+    purchase = None
+    if purchase_id is not None:
+        purchase = Purchase.objects.filter(pk=purchase_id, member=referee).first()
+        if purchase is None:
+            raise ApplicationError(
+                f"no purchase {purchase_id} of this member", code="not_found", field="purchase"
+            )
+    earlier = Purchase.objects.filter(member=referee)
+    if purchase is not None:
+        earlier = earlier.exclude(pk=purchase.pk).filter(purchased_at__lt=purchase.purchased_at)
+    if earlier.exists():
+        raise ApplicationError(
+            f"{referee.email} is already a customer: only new customers can be referred",
+            code="not_a_new_customer",
+            field="referee",
+        )
+    at = at or timezone.now()
+    config = ReferralSettings.get()
+    suspicion = _suspicion(referrer, referee, config, at)
+    referral = Referral.objects.create(
+        referrer=referrer,
+        referee=referee,
+        code=referral_code,
+        source=source,
+        status=Referral.Status.AWAITING_APPROVAL if suspicion else Referral.Status.PENDING,
+        suspicion=suspicion[:255],
+        created_at=at,
+    )
+    if purchase is not None:
+        _qualify(referral, purchase, config)
+    return referral
+
+
+def _net(purchase: Purchase):
+    return purchase.amount - purchase.refunded_amount
+
+
+def _qualify(referral: Referral, purchase: Purchase, config: ReferralSettings) -> None:
+    if referral.qualifying_purchase_id is not None or purchase.member_id != referral.referee_id:
+        return
+    if referral.status not in (Referral.Status.PENDING, Referral.Status.AWAITING_APPROVAL):
+        return
+    if _net(purchase) < config.min_qualifying_amount:
+        return
+    window = timedelta(days=Program.get().return_window_days)
+    referral.qualifying_purchase = purchase
+    referral.qualified_at = purchase.purchased_at
+    referral.reward_due_at = purchase.purchased_at + window
+    if referral.status == Referral.Status.PENDING:
+        referral.status = Referral.Status.QUALIFIED
+    referral.save(update_fields=["qualifying_purchase", "qualified_at", "reward_due_at", "status"])
+
+
+def on_purchase_recorded(sender, purchase, **kwargs):
+    """A referee's first purchase of the minimum amount qualifies their referral."""
+    if purchase.member_id is None:
+        return
+    referral = (
+        Referral.objects.select_for_update()
+        .filter(
+            referee_id=purchase.member_id,
+            qualifying_purchase__isnull=True,
+            status__in=[Referral.Status.PENDING, Referral.Status.AWAITING_APPROVAL],
+        )
+        .first()
+    )
+    if referral is not None:
+        _qualify(referral, purchase, ReferralSettings.get())
+
+
+def on_purchase_refunded(sender, purchase, refund, **kwargs):
+    """A refund taking the qualifying purchase below the minimum cancels the referral."""
+    referral = Referral.objects.select_for_update().filter(qualifying_purchase=purchase).first()
+    if referral is None or referral.status in (
+        Referral.Status.CANCELLED,
+        Referral.Status.REJECTED,
+    ):
+        return
+    if _net(purchase) >= ReferralSettings.get().min_qualifying_amount:
+        return
+    if referral.status == Referral.Status.REWARDED:
+        _reverse(referral, reason=f"qualifying purchase {purchase.order_id} was refunded")
+        referral.note = "Qualifying purchase refunded after the reward: points taken back"
+    else:
+        referral.note = "Qualifying purchase refunded: no reward"
+    referral.status = Referral.Status.CANCELLED
+    referral.save(update_fields=["status", "note"])
+
+
+def _reverse(referral: Referral, *, reason: str) -> None:
+    for side, member_id, points in (
+        ("referrer", referral.referrer_id, referral.referrer_points),
+        ("referee", referral.referee_id, referral.referee_points),
+    ):
+        if points > 0:
+            claw_back_points(
+                member_id=member_id,
+                points=points,
+                kind=LedgerEntry.Kind.REFERRAL,
+                reason=reason,
+                idempotency_key=f"referral:{referral.pk}:{side}:reverse",
+                description=f"Referral reward reversed: {reason}",
+                reference=f"referral:{referral.pk}",
+            )
+
+
+def _cap_reached(referral: Referral, config: ReferralSettings, now: datetime) -> bool:
+    if not config.cap_per_referrer:
+        return False
+    rewarded = Referral.objects.filter(
+        referrer_id=referral.referrer_id, status=Referral.Status.REWARDED, referrer_points__gt=0
+    )
+    if config.cap_period != ReferralSettings.CapPeriod.EVER:
+        limit = ActionRule.Limit.MONTH if config.cap_period == "month" else ActionRule.Limit.YEAR
+        start, end = period_bounds(limit, now)
+        rewarded = rewarded.filter(rewarded_at__gte=start, rewarded_at__lt=end)
+    return rewarded.count() >= config.cap_per_referrer
+
+
+def pay_due_referrals(*, now: datetime | None = None, batch_size: int = 500) -> dict:
+    """Reward the qualified referrals whose purchase's return window has passed.
+
+    Batched by primary key; each referral is paid in its own transaction under the two
+    members' locks and re-checked there, so a concurrent or repeated run pays nothing twice.
+    """
+    now = now or timezone.now()
+    result = {"rewarded": 0, "points": 0}
+    last = 0
+    while True:
+        ids = list(
+            Referral.objects.filter(
+                status=Referral.Status.QUALIFIED, reward_due_at__lte=now, pk__gt=last
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        last = ids[-1]
+        for referral_id in ids:
+            points = _pay_one(referral_id, now)
+            if points is not None:
+                result["rewarded"] += 1
+                result["points"] += points
+    return result
+
+
+@retry_on_conflict
+@transaction.atomic
+def _pay_one(referral_id: int, now: datetime) -> int | None:
+    head = Referral.objects.filter(pk=referral_id).values("referrer_id", "referee_id").first()
+    for member_id in sorted([head["referrer_id"], head["referee_id"]]):
+        lock_member(member_id)
+    referral = (
+        Referral.objects.select_for_update()
+        .select_related("referrer", "referee")
+        .get(pk=referral_id)
+    )
+    if referral.status != Referral.Status.QUALIFIED:
+        return None
+    config = ReferralSettings.get()
+    referrer_points, referee_points = config.referrer_points, config.referee_points
+    notes = []
+    verb = {"referrer": "referred", "referee": "referred by"}
+    if referrer_points and _cap_reached(referral, config, now):
+        referrer_points = 0
+        notes.append("referrer's cap reached: no referrer reward")
+    for side, member, points in (
+        ("referrer", referral.referrer, referrer_points),
+        ("referee", referral.referee, referee_points),
+    ):
+        if points and member.status == Member.Status.CLOSED:
+            notes.append(f"{side} is closed: no reward")
+            points = 0
+        entry = None
+        if points:
+            other = referral.referee if side == "referrer" else referral.referrer
+            entry = adjust_points(
+                member_id=member.pk,
+                points=points,
+                reason=f"Referral reward ({side})",
+                idempotency_key=f"referral:{referral.pk}:{side}",
+                kind=LedgerEntry.Kind.REFERRAL,
+                description=f"Referral reward: {verb[side]} {other.email}"[:255],
+                reference=f"referral:{referral.pk}",
+                effective_at=now,
+            )
+        setattr(referral, f"{side}_points", points)
+        setattr(referral, f"{side}_entry", entry)
+    referral.status = Referral.Status.REWARDED
+    referral.rewarded_at = now
+    referral.note = "; ".join(notes)[:255]
+    referral.save(
+        update_fields=[
+            "status",
+            "rewarded_at",
+            "referrer_points",
+            "referee_points",
+            "referrer_entry",
+            "referee_entry",
+            "note",
+        ]
+    )
+    return referrer_points + referee_points
+
+
+def _review(referral_id: int, reason: str) -> tuple[Referral, str]:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
+    if referral is None:
+        raise ApplicationError(f"no referral with id {referral_id}", code="not_found")
+    return referral, reason
+
+
+@transaction.atomic
+def approve_referral(*, referral_id: int, reason: str, user=None) -> Referral:
+    """Staff clear a suspicious referral: it goes on as if it had not been flagged."""
+    referral, reason = _review(referral_id, reason)
+    if referral.status != Referral.Status.AWAITING_APPROVAL:
+        raise ApplicationError(
+            f"this referral is {referral.get_status_display().lower()}, not awaiting approval",
+            code="not_awaiting_approval",
+        )
+    referral.status = (
+        Referral.Status.QUALIFIED if referral.qualifying_purchase_id else Referral.Status.PENDING
+    )
+    referral.reviewed_by, referral.reviewed_at, referral.review_reason = (
+        user,
+        timezone.now(),
+        reason,
+    )
+    referral.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    return referral
+
+
+@transaction.atomic
+def reject_referral(*, referral_id: int, reason: str, user=None) -> Referral:
+    """Staff refuse a referral: nobody is rewarded for it."""
+    referral, reason = _review(referral_id, reason)
+    if referral.status not in (
+        Referral.Status.AWAITING_APPROVAL,
+        Referral.Status.PENDING,
+        Referral.Status.QUALIFIED,
+    ):
+        raise ApplicationError(
+            f"this referral is {referral.get_status_display().lower()} and cannot be rejected",
+            code="not_rejectable",
+        )
+    referral.status = Referral.Status.REJECTED
+    referral.reviewed_by, referral.reviewed_at, referral.review_reason = (
+        user,
+        timezone.now(),
+        reason,
+    )
+    referral.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    return referral
