@@ -14,6 +14,7 @@ from django.db import transaction
 from loyalty.db import retry_on_conflict
 from members.models import Member
 
+from . import signals
 from .bulk import release_lots, shift_balances
 from .models import LedgerEntry, PointLot
 
@@ -73,5 +74,7 @@ def release_batch(
         )
     LedgerEntry.objects.bulk_create(entries)
     shift_balances({entry.member_id: (entry.points, -entry.points) for entry in entries})
+    for entry in entries:  # released points now count for tiers (one upgrade check each)
+        signals.points_released.send(sender=LedgerEntry, entry=entry)
     released += sum(entry.points for entry in entries)
     return len(by_member), released

@@ -117,7 +117,7 @@ def test_signing_up_with_a_referral_link_records_the_referral(new_page, shop, ma
     page = new_page()
     sign_up_and_verify(page, mailoutbox, "friend@example.com", code)
     sign_in(page, "friend@example.com")
-    assert summary(referrer)["joined"] == 1
+    assert summary(referrer)["friends_joined"] == 1
 
 
 def test_the_home_page_fits_a_phone_screen(new_page, shop):
