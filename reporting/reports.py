@@ -226,14 +226,22 @@ def movements_by_kind(start_at: datetime, end_at: datetime) -> dict[str, dict]:
         LedgerEntry.objects.filter(effective_at__gte=start_at, effective_at__lt=end_at)
         .values("kind")
         .annotate(
-            points=Coalesce(Sum("points"), 0),
-            pending=Coalesce(Sum("pending_points"), 0),
+            net_points=Coalesce(Sum("points"), 0),
+            net_pending=Coalesce(Sum("pending_points"), 0),
             credit=Coalesce(Sum("points", filter=Q(points__gt=0)), 0),
             debit=Coalesce(Sum("points", filter=Q(points__lt=0)), 0),
         )
         .order_by()
     )
-    return {row["kind"]: row for row in rows}
+    return {
+        row["kind"]: {
+            "points": row["net_points"],
+            "pending": row["net_pending"],
+            "credit": row["credit"],
+            "debit": row["debit"],
+        }
+        for row in rows
+    }
 
 
 def allocated_to_points(moment: datetime) -> tuple[Decimal, Decimal]:
