@@ -78,12 +78,12 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list]) -> SafeStr
             height = plot_h * max(float(value or 0), 0) / top
             parts.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
                     "<title>{}: {}</title></rect>",
-                    LEFT + i * group + group * 0.1 + s * bar,
-                    TOP + plot_h - height,
-                    bar,
-                    height,
+                    f"{LEFT + i * group + group * 0.1 + s * bar:.1f}",
+                    f"{TOP + plot_h - height:.1f}",
+                    f"{bar:.1f}",
+                    f"{height:.1f}",
                     COLOURS[s % len(COLOURS)],
                     labels[i],
                     value,
@@ -119,8 +119,8 @@ def _x_labels(labels, step, centred=True) -> list[str]:
     every = max(1, len(labels) // 12)
     return [
         format_html(
-            '<text x="{:.1f}" y="{}" font-size="10" text-anchor="middle">{}</text>',
-            LEFT + i * step + (step / 2 if centred else 0),
+            '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+            f"{LEFT + i * step + (step / 2 if centred else 0):.1f}",
             HEIGHT - BOTTOM + 14,
             label,
         )
