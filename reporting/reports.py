@@ -221,6 +221,17 @@ def outstanding_at(moment: datetime) -> tuple[int, int]:
     return totals["points"], totals["pending"]
 
 
+def outstanding_at_both(start_at: datetime, end_at: datetime) -> dict:
+    """Spendable and pending points before ``start_at`` and before ``end_at``, in one scan."""
+    before_start, before_end = Q(effective_at__lt=start_at), Q(effective_at__lt=end_at)
+    return LedgerEntry.objects.filter(effective_at__lt=max(start_at, end_at)).aggregate(
+        opening_points=Coalesce(Sum("points", filter=before_start), 0),
+        opening_pending=Coalesce(Sum("pending_points", filter=before_start), 0),
+        closing_points=Coalesce(Sum("points", filter=before_end), 0),
+        closing_pending=Coalesce(Sum("pending_points", filter=before_end), 0),
+    )
+
+
 def movements_by_kind(start_at: datetime, end_at: datetime) -> dict[str, dict]:
     rows = (
         LedgerEntry.objects.filter(effective_at__gte=start_at, effective_at__lt=end_at)
@@ -373,9 +384,10 @@ def rollforward(period: Period, *, use_closed: bool = True) -> Report:
     """Opening + issued - reversed - redeemed + cancelled - expired +/- adjustments = closing."""
     if use_closed and (closed := closed_exactly(period)) and (stored := _stored(closed, "rf")):
         return stored
-    point_value = Program.get().point_value
-    opening_spendable, opening_pending = outstanding_at(period.start_at)
-    opening = opening_spendable + opening_pending
+    program = Program.get()
+    point_value = program.point_value
+    balances = outstanding_at_both(period.start_at, period.end_at)
+    opening = balances["opening_points"] + balances["opening_pending"]
     by_kind = movements_by_kind(period.start_at, period.end_at)
     amounts = {}
     for kind, row in by_kind.items():
@@ -405,7 +417,7 @@ def rollforward(period: Period, *, use_closed: bool = True) -> Report:
             rows.append(line(label, amounts.get(key, 0)))
     if other:
         rows.append(line("Other movements", other))
-    closing_spendable, closing_pending = outstanding_at(period.end_at)
+    closing_spendable, closing_pending = balances["closing_points"], balances["closing_pending"]
     closing = closing_spendable + closing_pending
     computed = opening + sum(amounts.values())
     rows.append(line("Closing outstanding", closing))
@@ -414,7 +426,7 @@ def rollforward(period: Period, *, use_closed: bool = True) -> Report:
     if computed != closing:  # cannot happen with one ledger; said loudly if it ever does
         notes.append(f"DOES NOT RECONCILE: opening + movements = {computed}, ledger = {closing}")
     notes.append(
-        f"Money at the point value {point_value} {Program.get().currency}; the ledger is the "
+        f"Money at the point value {point_value} {program.currency}; the ledger is the "
         "source of every line (sum of points + pending points by kind of entry)."
     )
     return Report(
