@@ -27,7 +27,7 @@ SHARES = {"earn": 40, "redeem": 30, "expire": 10, "adjust": 10, "action": 6, "re
 def dialect():
     if connection.vendor == "postgresql":
         return {
-            "source": lambda n: f"FROM generate_series(1, {n}) AS s(i)",
+            "source": lambda n: f"FROM generate_series(1::bigint, {n}) AS s(i)",
             "with": lambda n: "",
             "day": lambda expr: (
                 f"(timestamptz '2024-01-01 00:00:00+00' + ({expr}) * interval '1 hour')"

@@ -112,6 +112,10 @@ def close_period(*, start: date, end: date, user=None) -> ClosedPeriod:
     figures = {
         "rf": reports.rollforward(period, use_closed=False).as_dict(),
         "revenue": reports.revenue(period, by="period").as_dict(),
+        # Sub-period rows too, so that a report by month inside the period never changes.
+        "revenue_by": {
+            by: reports.revenue(period, by=by).as_dict() for by in ("month", "quarter", "year")
+        },
     }
     return ClosedPeriod.objects.create(start=start, end=end, figures=figures, closed_by=user)
 

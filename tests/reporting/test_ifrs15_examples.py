@@ -122,3 +122,19 @@ def test_it_validates_ownership_a_refund_takes_back_only_its_own_purchases_share
         rewards.refund_purchase(purchase_id=purchase.pk, amount="5000.00")
     after = reports.allocated_to_points(reports.start_of(date(2026, 1, 1)))[0]
     assert after == Decimal("8675.80") - Decimal("433.79")
+
+
+def test_a_closed_years_revenue_never_changes_and_the_correction_goes_to_the_next(example_52):
+    services.close_period(start=date(2024, 1, 1), end=date(2024, 12, 31))
+    _sell(example_52[:1], "10000.00", moment(2024, 6, 1))  # recorded late, dated in 2024
+    year1, year2 = _years(2024, 2025)
+    assert units(year1["allocated"]) == 8_676
+    assert year1["closed"].startswith("closed")
+    assert units(year2["allocated"]) == 868  # 10,000 x 950 / 10,950 = 867.58
+
+
+def test_a_closed_years_months_keep_their_figures_too(example_52):
+    services.close_period(start=date(2024, 1, 1), end=date(2024, 12, 31))
+    _sell(example_52[:1], "10000.00", moment(2024, 3, 20))
+    months = reports.revenue(reports.Period(date(2024, 3, 1), date(2024, 3, 31)), by="month")
+    assert units(months.rows[0]["allocated"]) == 8_676
