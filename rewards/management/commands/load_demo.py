@@ -129,6 +129,9 @@ class Command(BaseCommand):
                 Member.objects.filter(pk=member.pk).update(user=user)
             self.history(member, enrolled, now, rng, rewards, order_prefix=f"D{index:03d}")
         services.release_pending_points()
+        from reporting.demo import load_demo_reports  # demo only: the ledger never needs reports
+
+        load_demo_reports()
 
     def history(self, member, enrolled, now, rng, rewards, order_prefix):
         days = (now - enrolled).days
