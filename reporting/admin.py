@@ -135,7 +135,6 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "as_of"
     list_filter = ["computed_at"]
-    search_fields = ["as_of"]
 
     def has_add_permission(self, request):
         return False

@@ -138,3 +138,17 @@ def test_a_closed_years_months_keep_their_figures_too(example_52):
     _sell(example_52[:1], "10000.00", moment(2024, 3, 20))
     months = reports.revenue(reports.Period(date(2024, 3, 1), date(2024, 3, 31)), by="month")
     assert units(months.rows[0]["allocated"]) == 8_676
+
+
+def test_example_52_journal_books_the_deferral_and_its_release(example_52):
+    period = reports.Period(date(2024, 1, 1), date(2024, 12, 31))
+    entries = {
+        (row["debit"], row["credit"]): row["amount"]
+        for row in reports.journal(period, by="year").rows
+    }
+    deferral = ("Revenue: sales of goods", "Contract liability: loyalty points")
+    redeemed = ("Contract liability: loyalty points", "Revenue: points redeemed")
+    breakage = ("Contract liability: loyalty points", "Revenue: breakage")
+    assert entries[deferral] == Decimal("8675.80")
+    assert entries[redeemed] == Decimal("3904.11")  # 4,500 points x 8,675.80 / 10,000
+    assert entries[redeemed] + entries[breakage] == Decimal("4109.59")  # revenue of year 1
