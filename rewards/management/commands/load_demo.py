@@ -135,6 +135,10 @@ class Command(BaseCommand):
 
         demo.load(rng, member_email=MEMBER[0])
 
+        from reporting.demo import load_demo_reports  # demo only: the ledger never needs reports
+
+        load_demo_reports()
+
     def history(self, member, enrolled, now, rng, rewards, order_prefix):
         days = (now - enrolled).days
         for n in range(rng.randint(3, 14) if member.email != MEMBER[0] else 16):

@@ -1,0 +1,32 @@
+"""Celery tasks of the reports: the nightly liability snapshot (a thin call to the service)."""
+
+import logging
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def recalc_liability(as_of: str | None = None) -> dict:
+    """Store the liability at the end of ``as_of`` (ISO date; default: yesterday). Idempotent."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate() - timedelta(days=1)
+    snapshot = services.record_liability_snapshot(as_of=day)
+    log.info("liability snapshot for %s: %s outstanding points", day, snapshot.outstanding_points)
+    return {
+        "as_of": day.isoformat(),
+        "outstanding_points": snapshot.outstanding_points,
+        "contract_liability": str(snapshot.contract_liability),
+        "cost_liability": str(snapshot.cost_liability),
+    }

@@ -1,0 +1,110 @@
+"""Finance in the admin: the reports page, its charts and downloads, estimates and closing."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from reporting.models import ClosedPeriod, LiabilitySnapshot, RedemptionRateEstimate
+from rewards import services as rewards
+from tests.factories import UserFactory
+
+from .helpers import moment
+
+pytestmark = pytest.mark.usefixtures("web")
+URL = "/admin/reporting/report/"
+PERIOD = {"start": "2025-01-01", "end": "2025-12-31", "by": "month"}
+
+
+@pytest.fixture
+def sale(program, member):
+    return rewards.record_purchase(
+        channel="web",
+        order_id="A1",
+        amount="30.00",
+        member_id=member.pk,
+        purchased_at=moment(2025, 4, 4),
+    )
+
+
+@pytest.mark.parametrize(
+    "report", ["rollforward", "liability", "revenue", "breakage", "kpis", "journal"]
+)
+def test_every_report_opens_for_a_chosen_period(staff_client, sale, report):
+    response = staff_client.get(URL, {**PERIOD, "report": report})
+    assert response.status_code == 200
+    assert response.context["report"].name == report
+
+
+def test_the_reports_page_draws_its_charts_without_a_cdn(staff_client, sale):
+    LiabilitySnapshot.objects.create(
+        as_of=date(2025, 4, 30),
+        spendable_points=30,
+        pending_points=0,
+        outstanding_points=30,
+        point_value="0.01",
+        redemption_rate="1",
+        face_value="0.30",
+        contract_liability="0.29",
+        cost_liability="0.15",
+    )
+    content = staff_client.get(URL, {**PERIOD, "report": "rollforward"}).content.decode()
+    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 2
+    assert "Liability over time" in content
+    assert "cdn" not in content.lower()
+
+
+def test_the_reports_page_downloads_csv(staff_client, sale):
+    response = staff_client.get(URL, {**PERIOD, "report": "rollforward", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert "Issued: purchases,30,0.30" in response.content.decode()
+
+
+def test_the_reports_page_downloads_xlsx(staff_client, sale):
+    response = staff_client.get(URL, {**PERIOD, "report": "revenue", "format": "xlsx"})
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="revenue-2025-01-01-2025-12-31.xlsx"'
+    )
+    assert response.content[:2] == b"PK"
+
+
+def test_a_period_that_ends_before_it_starts_shows_an_error(staff_client, program):
+    response = staff_client.get(
+        URL, {"report": "kpis", "start": "2025-02-01", "end": "2025-01-01", "by": "month"}
+    )
+    assert b"must end on or after its start" in response.content
+
+
+def test_finance_records_a_redemption_rate(staff_client, program):
+    response = staff_client.post(
+        reverse("admin:reporting_redemptionrateestimate_add"),
+        {"effective_from": "2025-01-01", "rate": "0.93", "explanation": "finance memo 12"},
+    )
+    assert response.status_code == 302
+    estimate = RedemptionRateEstimate.objects.get()
+    assert (str(estimate.rate), estimate.created_by) == ("0.930000", staff_client.staff)
+
+
+def test_finance_closes_a_period(staff_client, sale):
+    response = staff_client.post(
+        reverse("admin:reporting_closedperiod_add"), {"start": "2025-01-01", "end": "2025-12-31"}
+    )
+    assert response.status_code == 302
+    closed = ClosedPeriod.objects.get()
+    assert closed.figures["rf"]["summary"]["closing"] == 30
+
+
+def test_closing_an_overlapping_period_shows_the_reason(staff_client, sale):
+    url = reverse("admin:reporting_closedperiod_add")
+    staff_client.post(url, {"start": "2025-01-01", "end": "2025-06-30"})
+    response = staff_client.post(url, {"start": "2025-06-01", "end": "2025-07-31"})
+    assert b"overlaps the closed period" in response.content
+    assert ClosedPeriod.objects.count() == 1
+
+
+def test_it_validates_ownership_a_member_login_cannot_open_the_reports(client, sale):
+    client.force_login(UserFactory(email="member-login@example.com"))
+    response = client.get(URL, {**PERIOD, "report": "rollforward", "format": "csv"})
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
