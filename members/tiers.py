@@ -264,6 +264,26 @@ def upgrade_member(*, member_id: int, now: datetime | None = None) -> TierChange
     return _apply(member, decide(member, tiers, measures, upgrades_only=True), now)
 
 
+def upgrade_members(*, member_ids: list[int], now: datetime | None = None) -> int:
+    """``upgrade_member`` for a batch: one tier query and one measure pass for all of them."""
+    tiers = list(Tier.objects.all())
+    if not tiers or not member_ids:
+        return 0
+    now = now or timezone.now()
+    members = list(
+        Member.objects.select_for_update()
+        .filter(pk__in=member_ids)
+        .exclude(status=Member.Status.CLOSED)
+        .order_by("pk")
+    )
+    measures = Measures([m.pk for m in members], tiers, now, open_end=True)
+    changes = 0
+    for member in members:
+        if _apply(member, decide(member, tiers, measures, upgrades_only=True), now):
+            changes += 1
+    return changes
+
+
 def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> dict:
     """Re-evaluate every member's tier: upgrades, grace periods, downgrades, ended paid terms.
 

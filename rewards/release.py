@@ -74,7 +74,9 @@ def release_batch(
         )
     LedgerEntry.objects.bulk_create(entries)
     shift_balances({entry.member_id: (entry.points, -entry.points) for entry in entries})
-    for entry in entries:  # released points now count for tiers (one upgrade check each)
-        signals.points_released.send(sender=LedgerEntry, entry=entry)
+    if entries:  # released points now count for tiers: one upgrade check for the batch
+        signals.points_released.send(
+            sender=LedgerEntry, entry=None, member_ids=[entry.member_id for entry in entries]
+        )
     released += sum(entry.points for entry in entries)
     return len(by_member), released

@@ -9,7 +9,8 @@ outside world (webhooks, email) must defer with transaction.on_commit.
 - purchase_refunded(sender=Purchase, purchase, refund): part or all of a purchase was refunded.
 - redemption_created(sender=Redemption, redemption) / redemption_cancelled(...).
 - points_credited(sender=LedgerEntry, entry): any entry that added points.
-- points_released(sender=LedgerEntry, entry): pending points became spendable (tiers re-measure).
+- points_released(sender=LedgerEntry, entry, member_ids=None): pending points became spendable
+  (tiers re-measure); a batched release sends it once with ``entry=None`` and ``member_ids``.
 """
 
 from django.dispatch import Signal

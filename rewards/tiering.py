@@ -68,8 +68,12 @@ def on_points_credited(sender, entry, **kwargs):
         tiers.upgrade_member(member_id=entry.member_id)
 
 
-def on_points_released(sender, entry, **kwargs):
-    tiers.upgrade_member(member_id=entry.member_id)
+def on_points_released(sender, entry=None, member_ids=None, **kwargs):
+    """One member's release (``entry``) or a whole batch's (``member_ids``)."""
+    if member_ids is not None:
+        tiers.upgrade_members(member_ids=member_ids)
+    else:
+        tiers.upgrade_member(member_id=entry.member_id)
 
 
 def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> dict:

@@ -49,7 +49,8 @@ def test_the_reports_page_draws_its_charts_without_a_cdn(staff_client, sale):
         cost_liability="0.15",
     )
     content = staff_client.get(URL, {**PERIOD, "report": "rollforward"}).content.decode()
-    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 2
+    # issued/redeemed/expired, liability over time, tier distribution
+    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 3
     assert "Liability over time" in content
     assert "cdn" not in content.lower()
 
