@@ -490,3 +490,7 @@ class PointLotAdmin(LedgerEntryAdmin):
     search_fields = ["member__email"]
     date_hierarchy = "earned_at"
     list_select_related = ["member"]
+
+
+# API keys, idempotency records and webhooks: registered by their own module.
+from .api import admin as _api_admin  # noqa: E402, F401

@@ -485,3 +485,7 @@ class LotMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points:+d} on lot {self.lot_id}"
+
+
+# The integration API's models live in their own module; importing them registers them.
+from .apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401, I001

@@ -1,0 +1,90 @@
+"""``Idempotency-Key`` for every write: the same key and body replay the first response.
+
+The record is inserted before the write, in the write's transaction. On PostgreSQL a
+second request with the same key blocks on the unique index until the first commits,
+then fails to insert and replays the stored response; if the first failed (rolled
+back), the second runs. A failed write stores nothing, so it can be retried as is.
+"""
+
+import functools
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from loyalty.errors import ApplicationError
+
+from ..apimodels import ApiKey, IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def fingerprint(request) -> str:
+    body = request._request.body  # read before DRF parses: Django keeps it for the parser
+    try:
+        # The same JSON with keys in another order or other spacing is the same request.
+        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True).encode()
+    except ValueError:
+        canonical = body
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+def _stored(response: Response):
+    return json.loads(JSONRenderer().render(response.data) or b"null")
+
+
+def idempotent(view_method):
+    """Wrap an API view's ``post`` with the Idempotency-Key protocol."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key or not isinstance(request.auth, ApiKey):
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise ApplicationError(
+                f"the {HEADER} header must be at most {MAX_KEY_LENGTH} printable characters",
+                field=HEADER,
+            )
+        digest = fingerprint(request)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        api_key=request.auth,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:500],
+                        request_hash=digest,
+                    )
+            except IntegrityError:
+                record = None
+            if record is None:
+                return _replay(request.auth, key, digest)
+            response = view_method(self, request, *args, **kwargs)
+            record.response_status = response.status_code
+            record.response_body = _stored(response)
+            record.save(update_fields=["response_status", "response_body"])
+        response["Idempotency-Key"] = key
+        return response
+
+    return wrapper
+
+
+def _replay(api_key, key: str, digest: str) -> Response:
+    record = IdempotencyRecord.objects.get(api_key=api_key, key=key)
+    if record.request_hash != digest:
+        raise ApplicationError(
+            f"the {HEADER} {key!r} was already used with a different request",
+            code="idempotency_conflict",
+            field=HEADER,
+        )
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotency-Key"] = key
+    response["Idempotent-Replayed"] = "true"
+    return response
