@@ -8,6 +8,8 @@ import importlib.util
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -17,7 +19,7 @@ from rewards import services
 from rewards.apimodels import ApiKey
 from tests.factories import MemberFactory, RewardFactory
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
 
 
 # Loaded from the application itself (the schema view touches no database).
@@ -25,7 +27,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 
 
 @pytest.fixture
-def fuzz_key(db, program, web):
+def keep_connection():
+    """Requests through the raw WSGI app must not close the test's database connection.
+
+    Django's own test client does the same: without it, PostgreSQL's connection (and the
+    test's transaction) would be closed at the end of the first request.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_key(db, program, web, keep_connection):
     _, full = ApiKey.issue(name="fuzz", scopes=["read", "earn", "redeem"])
     member = MemberFactory()
     services.record_purchase(channel="web", order_id="fuzz", amount="100.00", member_id=member.pk)
