@@ -5,6 +5,7 @@ DRF's own errors (validation, authentication, permission, throttling, 404, 405, 
 keep their status and are reshaped the same way, with the full validation detail beside.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -57,6 +58,11 @@ def exception_handler(exc, context):
         if exc.code in CONFLICT_CODES:
             status_code = status.HTTP_409_CONFLICT
         return Response(error_body(exc.code, exc.message, exc.field), status=status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", "the request body is too large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DataError | OverflowError):
         # A value the database cannot hold (an id beyond 64 bits...): the input's fault.
         return Response(

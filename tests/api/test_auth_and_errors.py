@@ -181,3 +181,11 @@ def test_it_validates_ownership_a_key_only_replays_its_own_idempotency_keys(api,
     assert first.status_code == 201
     assert second.status_code == 201
     assert second.json()["email"] == "b@example.com"
+
+
+def test_a_body_over_the_size_limit_is_a_413_without_an_idempotency_key(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {"channel": "web", "order_id": "big", "amount": "5.00", "pad": "x" * 500}
+    response = api.post("/api/v1/purchases/", body, format="json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"

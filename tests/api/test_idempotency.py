@@ -83,3 +83,11 @@ def test_it_validates_ownership_a_replay_never_returns_another_members_redemptio
     )
     assert response.status_code == 409
     assert balance(other_member) == 100
+
+
+def test_a_body_too_large_to_fingerprint_is_a_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    body = {"channel": "web", "order_id": "big", "amount": "5.00", "pad": "x" * 500}
+    response = post(api, "/api/v1/purchases/", body, "big")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
