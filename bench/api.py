@@ -5,6 +5,9 @@ gunicorn serves the bench database on 127.0.0.1:8708; a load generator in this p
 calls ``GET /api/v1/ping/`` (authenticated by the same API key, returns a constant), then
 ``POST /api/v1/purchases/`` (with an Idempotency-Key, a new order each time). The figure
 is purchases/s ÷ ping/s; the target is at least 0.5 on PostgreSQL.
+
+BENCH_API_WORKERS, BENCH_API_THREADS and BENCH_API_CONCURRENCY override the gunicorn
+workers (3), threads per worker (2) and client connections (8).
 """
 
 import http.client
@@ -25,8 +28,9 @@ from rewards.models import Channel, Program
 
 HOST, PORT = "127.0.0.1", 8708
 DEFAULT_N = 2_000
-CONCURRENCY = 8
-WORKERS = 3
+CONCURRENCY = int(os.environ.get("BENCH_API_CONCURRENCY", "8"))
+WORKERS = int(os.environ.get("BENCH_API_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_API_THREADS", "2"))
 TIME_LIMIT = 60.0  # seconds per phase, whatever N
 MEMBERS = 500
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +67,7 @@ def start_server() -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--threads",
-            "2",
+            str(THREADS),
             "--log-level",
             "warning",
         ],
@@ -180,7 +184,7 @@ def run(n: int | None = None) -> None:
         return "POST", "/api/v1/purchases/", body, headers
 
     print(
-        f"gunicorn: {WORKERS} gthread workers x 2 threads on {HOST}:{PORT}; "
+        f"gunicorn: {WORKERS} gthread workers x {THREADS} threads on {HOST}:{PORT}; "
         f"load: {CONCURRENCY} keep-alive connections, N={n}, at most {TIME_LIMIT:.0f}s per phase"
     )
     server = start_server()
