@@ -29,3 +29,13 @@ def release_pending_points() -> dict:
         {**result, "seconds": time.monotonic() - started},
     )
     return result
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def prune_idempotency_records(older_than_days: int = 30) -> int:
+    """Forget the API's stored first responses older than ``older_than_days`` (idempotent)."""
+    from .api.idempotency import prune_records
+
+    deleted = prune_records(older_than_days=older_than_days)
+    log.info("pruned %d idempotency records", deleted)
+    return deleted

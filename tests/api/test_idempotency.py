@@ -1,5 +1,7 @@
 """Idempotency-Key: the same key and body replay the first response; another body is a 409."""
 
+import pytest
+
 from rewards import services
 from rewards.apimodels import IdempotencyRecord
 from rewards.models import Purchase, Redemption
@@ -91,3 +93,33 @@ def test_a_body_too_large_to_fingerprint_is_a_413(api, settings):
     response = post(api, "/api/v1/purchases/", body, "big")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_pruning_forgets_only_old_records(api, member):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    post(api, "/api/v1/purchases/", {"channel": "web", "order_id": "old", "amount": "5"}, "old")
+    post(api, "/api/v1/purchases/", {"channel": "web", "order_id": "new", "amount": "5"}, "new")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(days=40)
+    )
+    call_command("prune_idempotency_keys", "--days", "30")
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_pruning_refuses_zero_days(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("prune_idempotency_keys", "--days", "0")
+
+
+def test_the_pruning_task_calls_the_same_pruning(api, member):
+    from rewards.tasks import prune_idempotency_records
+
+    post(api, "/api/v1/purchases/", {"channel": "web", "order_id": "t", "amount": "5"}, "t")
+    assert prune_idempotency_records.delay(1).get() == 0
+    assert IdempotencyRecord.objects.count() == 1
