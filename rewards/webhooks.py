@@ -71,8 +71,10 @@ def notify(event: str, payload: dict) -> int:
     }
     body = json.loads(json.dumps(envelope, cls=DjangoJSONEncoder))
     for endpoint in endpoints:
+        # robust: a delivery that cannot even be queued (or, with eager tasks, fails)
+        # is logged; it must not turn the committed change into an error for the caller.
         transaction.on_commit(
-            lambda endpoint_id=endpoint.pk: deliver_webhook.delay(endpoint_id, body)
+            lambda endpoint_id=endpoint.pk: deliver_webhook.delay(endpoint_id, body), robust=True
         )
     return len(endpoints)
 

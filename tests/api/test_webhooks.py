@@ -175,3 +175,16 @@ def test_it_validates_ownership_a_redemption_event_names_only_its_member(
     payload = receiver.received[0][1].decode()
     assert member.email in payload
     assert other_member.email not in payload
+
+
+def test_a_receiver_that_is_down_does_not_fail_the_api_request(
+    api, member, django_capture_on_commit_callbacks
+):
+    WebhookEndpoint.objects.create(url="http://127.0.0.1:8708/nobody-listens")
+    services.record_purchase(channel="web", order_id="F", amount="500.00", member_id=member.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/redemptions/", {"member_id": member.pk, "points": 10}, format="json"
+        )
+    assert response.status_code == 201
+    assert WebhookDelivery.objects.filter(succeeded=False).exists()
