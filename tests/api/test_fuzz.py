@@ -64,3 +64,13 @@ def test_the_api_never_answers_500_and_matches_its_schema(case, fuzz_key):
         headers={"Authorization": f"Api-Key {fuzz_key}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
+
+
+def test_it_validates_ownership_the_member_endpoints_need_the_members_own_session(fuzz_key):
+    """The fuzzing key reaches every integration endpoint, but never a member's own data."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {fuzz_key}")
+    assert client.get("/api/v1/me/").status_code == 403
+    assert client.get("/api/v1/me/ledger/").status_code == 403
