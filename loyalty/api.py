@@ -1,21 +1,83 @@
-"""API plumbing shared by the apps: domain errors become a 400 with a code, message and field."""
+"""API plumbing shared by the apps: every error is ``{"error": {"code", "message", "field"}}``.
 
-from rest_framework import status
+Domain errors (``ApplicationError``) get 400, 404 for ``not_found`` and 409 for conflicts;
+DRF's own errors (validation, authentication, permission, throttling, 404, 405, bad JSON)
+keep their status and are reshaped the same way, with the full validation detail beside.
+"""
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
 
+CONFLICT_CODES = {
+    "idempotency_conflict",
+    "duplicate_order",
+    "duplicate_member",
+    "already_cancelled",
+    "already_used",
+    "code_not_usable",
+}
+STATUS_BY_CODE = {"not_found": status.HTTP_404_NOT_FOUND, "not_implemented": 501}
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+def _first_error(detail, path: str = ""):
+    """(field, message, code) of the first error of a nested DRF validation detail."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if not value:
+                continue  # a valid item of a list
+            if isinstance(key, int):
+                sub = f"{path}[{key}]"
+            elif key == "non_field_errors":
+                sub = path
+            else:
+                sub = f"{path}.{key}" if path else str(key)
+            return _first_error(value, sub)
+    if isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict) and not value:
+                continue
+            if isinstance(value, dict | list):
+                return _first_error(value, f"{path}[{index}]")
+            return _first_error(value, path)
+    code = getattr(detail, "code", None) or "invalid"
+    return path or None, str(detail), code
+
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        status_code = (
-            status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_400_BAD_REQUEST
-        )
-        if exc.code == "idempotency_conflict":
+        status_code = STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        if exc.code in CONFLICT_CODES:
             status_code = status.HTTP_409_CONFLICT
+        return Response(error_body(exc.code, exc.message, exc.field), status=status_code)
+    if isinstance(exc, RequestDataTooBig):
         return Response(
-            {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
-            status=status_code,
+            error_body("request_too_large", "the request body is too large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, DataError | OverflowError):
+        # A value the database cannot hold (an id beyond 64 bits...): the input's fault.
+        return Response(
+            error_body("invalid", "a value is out of range"), status=status.HTTP_400_BAD_REQUEST
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        field, message, code = _first_error(exc.detail)
+        response.data = error_body(
+            code, f"{field}: {message}" if field else message, field, details=exc.detail
+        )
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = error_body(code, str(detail))
+    return response

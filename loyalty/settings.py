@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "allauth",
     "allauth.account",
     "import_export",
@@ -173,11 +175,18 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "loyalty.api.exception_handler",
+    # Per API key (rewards.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
+    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loyalty API",
     "DESCRIPTION": "Points, rewards and members for checkouts and points of sale.",
     "VERSION": "1.0.0",
+    # The docs pages load Swagger UI and Redoc from our static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -1,5 +1,7 @@
 """Member, the login user, and the cached balances that the points ledger keeps."""
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -43,6 +45,11 @@ class User(AbstractUser):
         return self.email
 
 
+def new_card_code() -> str:
+    """An unguessable member card code (shown as a QR code), for till and shop look-ups."""
+    return secrets.token_urlsafe(12)
+
+
 class Member(models.Model):
     """A customer in the loyalty program.
 
@@ -79,6 +86,13 @@ class Member(models.Model):
     )
     sms_offers = models.BooleanField(
         "offers by text message", default=False, help_text="The member agreed to receive texts."
+    )
+    card_code = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_card_code,
+        editable=False,
+        help_text="The code of the member's card (QR), used by tills to look the member up.",
     )
     points_balance = models.IntegerField("spendable points", default=0, editable=False)
     pending_points = models.IntegerField(default=0, editable=False)

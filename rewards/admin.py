@@ -538,3 +538,6 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
 
 
 from . import admin_tiers  # noqa: E402, F401  (tiers and actions on the member page)
+
+# API keys, idempotency records and webhooks: registered by their own module.
+from .api import admin as _api_admin  # noqa: E402, F401

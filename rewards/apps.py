@@ -24,3 +24,8 @@ class RewardsConfig(AppConfig):
         signals.points_released.connect(tiering.on_points_released, dispatch_uid="tier_release")
         # The sign-up bonus is credited when a member is created, whoever creates it.
         post_save.connect(actions.on_member_created, sender=Member, dispatch_uid="signup_bonus")
+
+        # Webhook receivers, and the delivery task registered for the worker.
+        from . import webhooks
+
+        webhooks.connect()

@@ -630,3 +630,7 @@ class MemberAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule.code} by {self.member_id}"
+
+
+# The integration API's models live in their own module; importing them registers them.
+from .apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401, I001

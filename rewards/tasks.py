@@ -107,3 +107,13 @@ def award_birthday_bonuses() -> dict:
     result = actions.award_birthday_bonuses()
     log.info("birthday bonuses: %s", result)
     return result
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def prune_idempotency_records(older_than_days: int = 30) -> int:
+    """Forget the API's stored first responses older than ``older_than_days`` (idempotent)."""
+    from .api.idempotency import prune_records
+
+    deleted = prune_records(older_than_days=older_than_days)
+    log.info("pruned %d idempotency records", deleted)
+    return deleted

@@ -1,0 +1,91 @@
+"""API-key authentication, scope permissions and per-key throttling for integrations."""
+
+import hmac
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
+
+from ..apimodels import KEY_PREFIX, ApiKey, hash_secret
+
+HEADER_KEYWORD = "Api-Key"
+# Recording every use would add a write to every read; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Api-Key lk_<prefix>_<secret>``; ``request.auth`` is the ``ApiKey``."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode("latin-1").lower() != HEADER_KEYWORD.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("the header is 'Authorization: Api-Key <key>'")
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("invalid API key") from None
+        parts = raw.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+            raise exceptions.AuthenticationFailed("invalid API key")
+        key = ApiKey.objects.filter(prefix=parts[1]).first()
+        if key is None or not hmac.compare_digest(key.hashed_secret, hash_secret(parts[2])):
+            raise exceptions.AuthenticationFailed("invalid API key")
+        if not key.active:
+            raise exceptions.AuthenticationFailed("this API key was revoked")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return (None, key)
+
+    def authenticate_header(self, request):
+        return HEADER_KEYWORD
+
+
+class HasScope(permissions.BasePermission):
+    """The key must carry the view's ``required_scope`` (read, earn or redeem)."""
+
+    message = "this API key does not have the scope this operation needs"
+
+    def has_permission(self, request, view):
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return False
+        scope = getattr(view, "required_scope", ApiKey.Scope.READ)
+        if not key.has_scope(scope):
+            self.message = f"this API key lacks the '{scope}' scope"
+            return False
+        return True
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """One rate per API key (``REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key']``)."""
+
+    scope = "api_key"
+
+    def get_rate(self):
+        # Read at request time, so a settings change (or a test's override) takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        if request.user and request.user.is_authenticated:
+            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "rewards.api.auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key lk_<prefix>_<secret>`, created in the admin (API keys).",
+        }

@@ -1,0 +1,36 @@
+"""Fixtures of the API tests: keys with scopes and clients that send them."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from rewards.apimodels import ApiKey
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    # Throttle counters live in the cache: one test's requests must not slow the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_for(*scopes: str) -> tuple[APIClient, ApiKey]:
+    key, full = ApiKey.issue(name=f"test {'+'.join(scopes)}", scopes=list(scopes))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {full}")
+    client.full_key = full
+    return client, key
+
+
+@pytest.fixture
+def api(db, program, web):
+    """A client whose key has every scope."""
+    client, _ = client_for("read", "earn", "redeem")
+    return client
+
+
+@pytest.fixture
+def reader(db, program, web):
+    client, _ = client_for("read")
+    return client
