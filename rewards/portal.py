@@ -17,7 +17,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Min, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-CARD_SALT = "loyalty.member-card"
 
 
 # ---------------------------------------------------------------- optional sections
@@ -116,17 +114,12 @@ def _apply_referral(request, member: Member) -> None:
 
 
 def card_code(member: Member) -> str:
-    """The code a till scans to find the member.
+    """The code a till scans to find the member (``GET /api/v1/members/lookup/?card_code=``).
 
-    The member's ``card_code`` when the model has one; otherwise the member id signed
-    with the SECRET_KEY (``M42:signature``), so a till can trust the id it reads
-    (``signing.Signer(salt=CARD_SALT).unsign(code)``) and nobody can forge another
-    member's card by changing a number.
+    Random and unguessable (``Member.card_code``), so nobody can reach another member's
+    card by changing a number.
     """
-    code = getattr(member, "card_code", None)
-    if code:
-        return str(code)
-    return signing.Signer(salt=CARD_SALT).sign(f"M{member.pk}")
+    return member.card_code
 
 
 def qr_svg(text: str, *, title: str) -> str:
