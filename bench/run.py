@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCHMARKS = ["purchases"]
+BENCHMARKS = ["purchases", "import_purchases"]
 
 
 def main() -> int:

@@ -18,3 +18,8 @@ purchase_refunded = Signal()
 redemption_created = Signal()
 redemption_cancelled = Signal()
 points_credited = Signal()
+
+# purchases_imported(sender=Purchase, member_ids): a bulk import of historical purchases
+# wrote purchases and points for these members (no per-purchase signals are sent for an
+# import: listeners re-measure the members instead). Sent inside the import's transaction.
+purchases_imported = Signal()
