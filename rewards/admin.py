@@ -490,3 +490,7 @@ class PointLotAdmin(LedgerEntryAdmin):
     search_fields = ["member__email"]
     date_hierarchy = "earned_at"
     list_select_related = ["member"]
+
+
+# Purchase imports (upload, preview, confirm, progress) live with the importer.
+from .importing import admin as _import_admin  # noqa: E402, F401

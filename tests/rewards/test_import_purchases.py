@@ -454,3 +454,87 @@ def test_the_command_fails_on_invalid_rows_and_lists_them(tmp_path, capsys):
 def test_the_command_refuses_a_missing_file():
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_purchases", "/nonexistent/orders.csv")
+
+
+# ---------------------------------------------- the admin (upload, preview, confirm)
+
+
+@pytest.fixture
+def staff_client(client, settings, tmp_path):
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    staff = UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    return client
+
+
+def upload(staff_client, django_capture_on_commit_callbacks, content: str, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile("orders.csv", content.encode()), "award_points": "on"}
+    data.update(fields)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/admin/rewards/importjob/add/", data)
+    assert response.status_code == 302, response.content
+    from rewards.models import ImportJob
+
+    return ImportJob.objects.get()
+
+
+def test_an_admin_upload_is_previewed_without_writing_anything(
+    staff_client, django_capture_on_commit_callbacks
+):
+    job = upload(
+        staff_client,
+        django_capture_on_commit_callbacks,
+        HEADER + f"A1,a@example.com,,{days_ago(3)},10.00,EUR,,\n",
+    )
+    assert job.status == "previewed"
+    assert job.summary["preview"][0]["points"] == 10
+    assert not Purchase.objects.exists()
+    page = staff_client.get(f"/admin/rewards/importjob/{job.pk}/change/")
+    assert b"Confirm: import these rows" in page.content
+
+
+def test_confirming_an_admin_import_writes_it(staff_client, django_capture_on_commit_callbacks):
+    job = upload(
+        staff_client,
+        django_capture_on_commit_callbacks,
+        HEADER + f"A1,a@example.com,,{days_ago(3)},10.00,EUR,,\n",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(f"/admin/rewards/importjob/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert (job.status, job.summary["purchases_created"]) == ("done", 1)
+    assert balance(Member.objects.get(email="a@example.com")) == 10
+
+
+def test_an_admin_upload_with_bad_rows_offers_them_for_download(
+    staff_client, django_capture_on_commit_callbacks
+):
+    job = upload(
+        staff_client,
+        django_capture_on_commit_callbacks,
+        HEADER + f"A1,a@example.com,,{days_ago(3)},oops,EUR,,\n",
+    )
+    assert job.status == "rejected"
+    download = staff_client.get(f"/admin/rewards/importjob/{job.pk}/rejected/")
+    body = b"".join(download.streaming_content).decode()
+    assert "2,amount,not an amount" in body
+    page = staff_client.get(f"/admin/rewards/importjob/{job.pk}/change/")
+    assert b"Confirm: import these rows" not in page.content
+
+
+def test_a_confirm_of_a_job_that_was_not_checked_is_refused(
+    staff_client, django_capture_on_commit_callbacks
+):
+    job = upload(
+        staff_client,
+        django_capture_on_commit_callbacks,
+        HEADER + f"A1,a@example.com,,{days_ago(3)},oops,EUR,,\n",
+    )
+    staff_client.post(f"/admin/rewards/importjob/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == "rejected"
+    assert not Purchase.objects.exists()
