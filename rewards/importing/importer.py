@@ -39,6 +39,7 @@ from ..models import (
 )
 from .expiry import expire_imported_lots
 from .parsing import ImportFileError, Reader, Row, RowError
+from .scratch import Scratch
 from .writer import Breakdown, Writer
 
 log = logging.getLogger(__name__)
@@ -242,19 +243,13 @@ class Importer:
 
     # ------------------------------------------------------------ pass 1
 
-    def validate(self, rejects: _Rejects) -> tuple[set[int], dict, int]:
-        """Check every row; returns the invalid row numbers, the members to create, #errors."""
+    def validate(self, rejects: _Rejects, scratch: Scratch) -> set[int]:
+        """Check every row; returns the invalid row numbers (members to create go to scratch)."""
         reader = self._reader()
         invalid: set[int] = set()
-        seen: set[int] = set()
-        new_members: dict[str, list] = {}  # email -> [enrolled_at, external id, first, last]
-        new_ext: dict[str, str] = {}  # external id -> email of a member to create
-        errors = 0
         report = self.report
 
         def reject(row: Row, problems: list[RowError]) -> None:
-            nonlocal errors
-            errors += len(problems)
             report.rejected += 1
             invalid.add(row.row)
             for problem in problems:
@@ -264,9 +259,8 @@ class Importer:
                 row, "; ".join(p.reason for p in problems), "; ".join(p.column for p in problems)
             )
 
-        rows = iter(reader)
         first_batch = True
-        for batch in _batches(rows, self.options.batch_size):
+        for batch in _batches(iter(reader), self.options.batch_size):
             if first_batch:
                 rejects.headers = reader.headers
                 first_batch = False
@@ -276,25 +270,17 @@ class Importer:
                 if not row.errors and row.channel not in self.channels:
                     known = ", ".join(self.channels) or "none defined"
                     row.error("channel", f"unknown channel {row.channel!r} (known: {known})")
-                if not row.errors:
-                    key = hash((row.channel, row.order_id))
-                    if key in seen:
-                        row.error(
-                            "order_id",
-                            f"order {row.order_id} (channel {row.channel}) "
-                            "appears more than once in the file",
-                        )
-                    else:
-                        seen.add(key)
                 if row.errors:
                     reject(row, row.errors)
                 elif row.status == "skip":
                     report.not_a_sale += 1
                 else:
                     good.append(row)
+            scratch.add_keys([(f"{row.channel}\x1f{row.order_id}", row.row) for row in good])
             existing = self._existing_purchases(good)
             self.found_existing = self.found_existing or bool(existing)
             by_email, by_ext = self._members(good)
+            unknown = []
             for row in good:
                 found = existing.get((row.channel, row.order_id))
                 if found is not None:
@@ -309,39 +295,59 @@ class Importer:
                         )
                     else:
                         report.duplicates_skipped += 1
-                    continue
-                if row.customer_id in by_ext or row.email in by_email:
-                    continue
-                if row.email in new_members:
-                    entry = new_members[row.email]
-                    entry[0] = min(entry[0], row.purchased_at)
-                    continue
-                if row.customer_id and row.customer_id in new_ext:
-                    email = new_ext[row.customer_id]
-                    new_members[email][0] = min(new_members[email][0], row.purchased_at)
-                    continue
-                if not row.email:
+                elif not (row.customer_id in by_ext or row.email in by_email):
+                    unknown.append(row)
+            self._new_members(unknown, scratch, reject)
+            connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
+            self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
+
+        repeated = scratch.repeated_rows()
+        if repeated:
+            for row in self._reader():
+                if row.row in repeated and row.row not in invalid:
                     reject(
                         row,
                         [
                             RowError(
                                 row.row,
-                                "customer_id",
-                                f"unknown customer id {row.customer_id!r} and no email "
-                                "to enrol a new member",
+                                "order_id",
+                                f"order {row.order_id} (channel {row.channel}) "
+                                "appears more than once in the file",
                             )
                         ],
                     )
-                    continue
-                if self.create_members:
-                    ext = row.customer_id or None
-                    if ext and ext in new_ext:
-                        ext = None
-                    new_members[row.email] = [row.purchased_at, ext, row.first_name, row.last_name]
-                    if ext:
-                        new_ext[ext] = row.email
-            self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
-        return invalid, new_members, errors
+        return invalid
+
+    def _new_members(self, rows: list[Row], scratch: Scratch, reject) -> None:
+        """Rows of customers not in the database: members to create (or not), or errors."""
+        with_email = [row for row in rows if row.email]
+        if self.create_members and with_email:
+            scratch.add_members(
+                [(r.email, r.purchased_at, r.first_name, r.last_name) for r in with_email]
+            )
+            scratch.add_exts([(r.customer_id, r.email) for r in with_email if r.customer_id])
+        without = [row for row in rows if not row.email]
+        if not without:
+            return
+        emails = scratch.emails_of({row.customer_id for row in without})
+        later = []
+        for row in without:
+            email = emails.get(row.customer_id)
+            if email is None:
+                reject(
+                    row,
+                    [
+                        RowError(
+                            row.row,
+                            "customer_id",
+                            f"unknown customer id {row.customer_id!r} and no email "
+                            "to enrol a new member",
+                        )
+                    ],
+                )
+            else:
+                later.append((email, row.purchased_at, "", ""))
+        scratch.add_members(later)
 
     # ------------------------------------------------------------ pass 2
 
@@ -388,9 +394,9 @@ class Importer:
             return [earning.Line(amount=goods, sku=row.sku, category=row.category)]
         return []
 
-    def _create_members(self, new_members: dict[str, list], writer: Writer) -> None:
+    def _create_members(self, scratch: Scratch) -> None:
         batch = []
-        for email, (enrolled_at, ext, first, last) in new_members.items():
+        for email, enrolled_at, ext, first, last in scratch.new_members():
             batch.append(
                 Member(
                     email=email,
@@ -408,10 +414,9 @@ class Importer:
             Member.objects.bulk_create(batch)
             self.report.members_created += len(batch)
 
-    def write(self, invalid: set[int], new_members: dict[str, list]) -> None:
+    def write(self, invalid: set[int], scratch: Scratch) -> None:
         writer = Writer()
-        self._create_members(new_members, writer)
-        new_members.clear()
+        self._create_members(scratch)
         reader = self._reader()
         rows = (r for r in reader if r.row not in invalid and r.status != "skip")
         first_pk = last_pk = None
@@ -423,6 +428,7 @@ class Importer:
                 first_pk = ids[0] if first_pk is None else min(first_pk, ids[0])
                 last_pk = ids[-1] if last_pk is None else max(last_pk, ids[-1])
             done += len(batch)
+            connection.queries_log.clear()
             self.progress("importing", done, reader.bytes_read, reader.total_bytes)
         if first_pk is not None and not self.options.points_as_of_today:
             self.progress("expiring", done, reader.total_bytes, reader.total_bytes)
@@ -618,23 +624,27 @@ class Importer:
         started = time.monotonic()
         rejected_path = Path(self.options.rejected_path or f"{self.path}.rejected.csv")
         rejects = _Rejects(rejected_path)
+        scratch = Scratch()
         try:
-            invalid, new_members, _errors = self.validate(rejects)
+            try:
+                invalid = self.validate(rejects, scratch)
+            finally:
+                self.report.rejected_path = rejects.close()
+            if invalid and not self.options.skip_invalid:
+                self.report.seconds = time.monotonic() - started
+                raise ImportRejected(self.report)
+            try:
+                with transaction.atomic():
+                    self.write(invalid, scratch)
+                    if self.options.dry_run:
+                        transaction.set_rollback(True)
+            except IntegrityError as exc:
+                raise ApplicationError(
+                    f"the database refused the import (nothing was written): {exc}".splitlines()[0],
+                    code="import_conflict",
+                ) from None
         finally:
-            self.report.rejected_path = rejects.close()
-        if invalid and not self.options.skip_invalid:
-            self.report.seconds = time.monotonic() - started
-            raise ImportRejected(self.report)
-        try:
-            with transaction.atomic():
-                self.write(invalid, new_members)
-                if self.options.dry_run:
-                    transaction.set_rollback(True)
-        except IntegrityError as exc:
-            raise ApplicationError(
-                f"the database refused the import (nothing was written): {exc}".splitlines()[0],
-                code="import_conflict",
-            ) from None
+            scratch.close()
         self.report.written = not self.options.dry_run
         self.report.seconds = time.monotonic() - started
         return self.report

@@ -260,7 +260,7 @@ def parse_when(raw, *, tz, now: datetime) -> datetime:
     return moment
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def valid_email(email: str) -> bool:
     try:
         validate_email(email)
