@@ -10,11 +10,14 @@ passed. Points come from ``earning.calculate``, the same pure function as a live
 
 import csv
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,7 +40,7 @@ from ..models import (
     Purchase,
     PurchaseLine,
 )
-from .expiry import expire_imported_lots
+from .expiry import finish_import
 from .parsing import ImportFileError, Reader, Row, RowError
 from .scratch import Scratch
 from .writer import Breakdown, Writer
@@ -159,6 +162,8 @@ class Importer:
         self.rules = services.active_rules()
         self._earn_cache: dict = {}
         self.postgres = connection.vendor == "postgresql"
+        # Marks this import's entries, so that the set-based end finds exactly them.
+        self.reference = f"import:{secrets.token_hex(8)}"
         self.found_existing = False
         self._windows = [
             (rule.starts_at, rule.ends_at, rule.weekday_set() if rule.weekdays else None)
@@ -233,12 +238,22 @@ class Importer:
                 Q(email_lower__in=emails) | Q(external_id__in=exts)
             )
         if self.tier_field:
-            query = query.select_related("tier")
+            fields += ["tier__earn_multiplier", "tier__name"]
         by_email, by_ext = {}, {}
-        for member in query.only(*fields):
+        for values in query.values(*fields):  # plain values: no model instances per row
+            member = SimpleNamespace(
+                pk=values["id"],
+                email=values["email"],
+                status=values["status"],
+                points_balance=values["points_balance"],
+                tier=(
+                    values.get("tier__earn_multiplier") or Decimal(1),
+                    values.get("tier__name") or "",
+                ),
+            )
             by_email[member.email.lower()] = member
-            if member.external_id:
-                by_ext[member.external_id] = member
+            if values["external_id"]:
+                by_ext[values["external_id"]] = member
         return by_email, by_ext
 
     # ------------------------------------------------------------ pass 1
@@ -379,7 +394,7 @@ class Importer:
                 tier_name=tier[1],
             )
             cached = (result, Breakdown(result.breakdown))
-            if len(self._earn_cache) > 100_000:
+            if len(self._earn_cache) > 5_000:  # bounded: a few MB
                 self._earn_cache.clear()
             self._earn_cache[key] = cached
         return cached
@@ -430,10 +445,10 @@ class Importer:
             done += len(batch)
             connection.queries_log.clear()
             self.progress("importing", done, reader.bytes_read, reader.total_bytes)
-        if first_pk is not None and not self.options.points_as_of_today:
+        if first_pk is not None:
             self.progress("expiring", done, reader.total_bytes, reader.total_bytes)
-            expired = expire_imported_lots(
-                first_purchase_pk=first_pk, last_purchase_pk=last_pk, now=self.now
+            expired = finish_import(
+                reference=self.reference, expiry_reference=f"{self.reference}:expire", now=self.now
             )
             self.report.points_expired = expired["points"]
             self.report.members_expired = expired["members"]
@@ -449,7 +464,6 @@ class Importer:
         window = timedelta(days=program.return_window_days)
         today = self.options.points_as_of_today
         purchases, plans, lines, fallback = [], [], [], []
-        deltas: dict[int, list[int]] = {}
         for row in batch:
             if (row.channel, row.order_id) in existing:
                 continue  # counted in pass 1 (identical: skipped; changed: reported)
@@ -457,7 +471,7 @@ class Importer:
             if member is None and row.email:
                 member = by_email.get(row.email)
             channel = self.channels[row.channel]
-            tier = services.tier_multiplier(member) if self.tier_field else (1, "")
+            tier = member.tier if member is not None else (Decimal(1), "")
             result, breakdown = self._earn(row, channel, tier)
             points = result.points
             status = Purchase.Status.COMPLETED
@@ -531,12 +545,15 @@ class Importer:
                     f"Purchase #{row.order_id}"[:255],
                     "",
                     pk,
-                    "import",
+                    self.reference,
                     now,
                     effective,
                     f"purchase:{pk}:earn",
                 )
             )
+            expires_at = lot_expiry(program, effective)
+            # Already past its date: stored at zero, expired by one statement at the end.
+            expired = not pending and expires_at is not None and expires_at <= now
             lots.append(
                 (
                     member.pk,
@@ -545,14 +562,12 @@ class Importer:
                     PointLot.Status.PENDING if pending else PointLot.Status.AVAILABLE,
                     False,
                     points,
-                    points,
+                    0 if expired else points,
                     effective,
                     pending_until if pending else None,
-                    lot_expiry(program, effective),
+                    expires_at,
                 )
             )
-            delta = deltas.setdefault(member.pk, [0, 0])
-            delta[1 if pending else 0] += points
             report.points_awarded += points
             if pending:
                 report.points_pending += points
@@ -565,7 +580,6 @@ class Importer:
             ids=False,
         )
         writer.insert(PurchaseLine, lines, ids=False)
-        writer.add_to_balances(deltas)
         report.purchases_created += len(ids)
         self._preview(plans, ids)
         ids = list(ids)

@@ -12,8 +12,6 @@ from decimal import Decimal
 
 from django.db import connection
 
-from members.models import Member
-
 from ..models import LedgerEntry, LotMovement, PointLot, Purchase, PurchaseLine
 
 PURCHASE = (
@@ -157,26 +155,3 @@ class Writer:
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             copy.write(text)
         return new_ids
-
-    def add_to_balances(self, deltas: dict[int, list[int]]) -> None:
-        """One UPDATE for all the members of a batch (PostgreSQL), or one per member."""
-        deltas = {pk: d for pk, d in deltas.items() if d[0] or d[1]}
-        if not deltas:
-            return
-        table = Member._meta.db_table
-        with connection.cursor() as cursor:
-            if self.postgres:
-                pks = list(deltas)
-                cursor.execute(
-                    f"UPDATE {table} AS m SET points_balance = m.points_balance + d.p, "  # noqa: S608
-                    "pending_points = m.pending_points + d.q "
-                    "FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS d(id, p, q) "
-                    "WHERE m.id = d.id",
-                    [pks, [deltas[pk][0] for pk in pks], [deltas[pk][1] for pk in pks]],
-                )
-            else:
-                cursor.executemany(
-                    f"UPDATE {table} SET points_balance = points_balance + %s, "  # noqa: S608
-                    "pending_points = pending_points + %s WHERE id = %s",
-                    [(d[0], d[1], pk) for pk, d in deltas.items()],
-                )
