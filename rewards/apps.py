@@ -22,6 +22,9 @@ class RewardsConfig(AppConfig):
         )
         signals.points_credited.connect(tiering.on_points_credited, dispatch_uid="tier_credit")
         signals.points_released.connect(tiering.on_points_released, dispatch_uid="tier_release")
+        signals.purchases_imported.connect(
+            tiering.on_purchases_imported, dispatch_uid="tier_import"
+        )
         # The sign-up bonus is credited when a member is created, whoever creates it.
         post_save.connect(actions.on_member_created, sender=Member, dispatch_uid="signup_bonus")
 

@@ -21,3 +21,9 @@ redemption_created = Signal()
 redemption_cancelled = Signal()
 points_credited = Signal()
 points_released = Signal()
+
+
+# purchases_imported(sender=Purchase, member_ids): a bulk import of historical purchases
+# wrote purchases and points for these members (no per-purchase signals are sent for an
+# import: listeners re-measure the members instead). Sent inside the import's transaction.
+purchases_imported = Signal()

@@ -117,3 +117,19 @@ def prune_idempotency_records(older_than_days: int = 30) -> int:
     deleted = prune_records(older_than_days=older_than_days)
     log.info("pruned %d idempotency records", deleted)
     return deleted
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def preview_import_job(job_id: int) -> str:
+    """Check an uploaded import file (a dry run) and store the preview on the job."""
+    from .importing import jobs
+
+    return jobs.preview_job(job_id=job_id).status
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def run_import_job(job_id: int) -> str:
+    """Import a confirmed import job's file (idempotent: re-imported orders are skipped)."""
+    from .importing import jobs
+
+    return jobs.run_job(job_id=job_id).status

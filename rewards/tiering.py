@@ -76,6 +76,13 @@ def on_points_released(sender, entry=None, member_ids=None, **kwargs):
         tiers.upgrade_member(member_id=entry.member_id)
 
 
+def on_purchases_imported(sender, member_ids, **kwargs):
+    """A bulk import sends no per-purchase signals: check the imported members at once."""
+    member_ids = list(member_ids)
+    for start in range(0, len(member_ids), 500):  # bounded IN lists (SQLite caps parameters)
+        tiers.upgrade_members(member_ids=member_ids[start : start + 500])
+
+
 def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> dict:
     """Re-evaluate all members' tiers (see ``members.tiers.evaluate_tiers``)."""
     return tiers.evaluate_tiers(as_of=as_of, batch_size=batch_size)

@@ -1,0 +1,65 @@
+"""Set-based end of an import: expire the points already past their date, then the balances.
+
+Historical points are dated at their purchase, so some were due to expire before the
+import ran. The writer stores such lots already at zero; here, in three statements
+whatever the number of lots, each member gets one ``expire`` entry (dated at the latest
+expiry it covers) with one movement per lot, and every member's cached balances get
+the sum of what the import wrote for them. The program's own expiry job can take over
+later: it only needs the lots' ``expires_at``.
+"""
+
+from datetime import datetime
+
+from django.db import connection
+
+from members.models import Member
+
+from ..models import LedgerEntry, LotMovement, PointLot
+
+
+def finish_import(*, reference: str, expiry_reference: str, now: datetime) -> dict:
+    """Expire the import's zeroed lots and add the import's entries to the cached balances."""
+    lot, entry = PointLot._meta.db_table, LedgerEntry._meta.db_table
+    movement, member = LotMovement._meta.db_table, Member._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
+    expired = (
+        f"FROM {lot} l JOIN {entry} e ON e.id = l.entry_id "
+        "WHERE e.reference = %s AND l.remaining = 0 AND l.points > 0 AND l.expires_at <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entry} (member_id, kind, points, pending_points, shortfall, "  # noqa: S608
+            "description, reason, reference, created_at, effective_at, idempotency_key) "
+            f"SELECT l.member_id, %s, -SUM(l.points), 0, 0, %s, '', %s, %s, MAX(l.expires_at), "
+            f"%s || CAST(l.member_id AS TEXT) {expired} GROUP BY l.member_id",
+            [
+                LedgerEntry.Kind.EXPIRE.value,
+                "Imported points already past their expiry date",
+                expiry_reference,
+                at,
+                f"{expiry_reference}:",
+                reference,
+                at,
+            ],
+        )
+        cursor.execute(
+            f"INSERT INTO {movement} (entry_id, lot_id, points) "  # noqa: S608
+            f"SELECT x.id, l.id, -l.points FROM {lot} l JOIN {entry} e ON e.id = l.entry_id "
+            f"JOIN {entry} x ON x.member_id = l.member_id AND x.reference = %s "
+            "WHERE e.reference = %s AND l.remaining = 0 AND l.points > 0 AND l.expires_at <= %s",
+            [expiry_reference, reference, at],
+        )
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(-SUM(points), 0) FROM {entry} WHERE reference = %s",  # noqa: S608
+            [expiry_reference],
+        )
+        members, points = cursor.fetchone()
+        cursor.execute(
+            f"UPDATE {member} SET points_balance = points_balance + s.p, "  # noqa: S608
+            "pending_points = pending_points + s.q "
+            f"FROM (SELECT member_id, SUM(points) AS p, SUM(pending_points) AS q FROM {entry} "
+            "WHERE reference IN (%s, %s) GROUP BY member_id) AS s "
+            f"WHERE {member}.id = s.member_id",
+            [reference, expiry_reference],
+        )
+    return {"members": members, "points": int(points)}

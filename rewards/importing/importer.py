@@ -1,0 +1,682 @@
+"""The import of historical purchases: validate the whole file, then write it in batches.
+
+Pass 1 streams the file and checks every row (values, channel, duplicates inside the
+file and against the database, who the member is) keeping only compact keys in memory.
+If any row is invalid and ``skip_invalid`` is off, nothing is written. Pass 2 streams
+the file again inside one transaction: new members first, then purchases, ledger
+entries, lots and movements in batches, then the expiry of points whose date has
+passed. Points come from ``earning.calculate``, the same pure function as a live purchase.
+"""
+
+import csv
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from loyalty.errors import ApplicationError
+from members.models import Member
+
+from .. import earning, services, signals
+from ..ledger import lot_expiry
+from ..models import (
+    Channel,
+    LedgerEntry,
+    LotMovement,
+    PointLot,
+    Program,
+    Purchase,
+    PurchaseLine,
+)
+from .expiry import finish_import
+from .parsing import ImportFileError, Reader, Row, RowError
+from .scratch import Scratch
+from .writer import Breakdown, Writer
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_KEPT = 200
+
+
+@dataclass
+class Options:
+    preset: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    channel: str = ""
+    dry_run: bool = False
+    skip_invalid: bool = False
+    award_points: bool = True
+    points_as_of_today: bool = False
+    create_members: bool | None = None  # None: the program's auto-enrolment setting
+    decimal_comma: bool = False
+    encoding: str | None = None
+    batch_size: int = 10_000
+    rejected_path: str | None = None  # default: <input>.rejected.csv
+    preview_rows: int = 0
+
+
+@dataclass
+class Report:
+    rows_read: int = 0
+    purchases_created: int = 0
+    duplicates_skipped: int = 0
+    changed: int = 0
+    members_created: int = 0
+    points_awarded: int = 0
+    points_pending: int = 0
+    points_expired: int = 0
+    members_expired: int = 0
+    rejected: int = 0
+    not_a_sale: int = 0
+    without_member: int = 0
+    refunded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rejected_path: str = ""
+    preview: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k not in ("errors", "preview")}
+        data["errors"] = [e.__dict__ for e in self.errors]
+        data["preview"] = self.preview
+        return data
+
+
+class ImportRejected(Exception):
+    """All-or-nothing import with invalid rows: nothing was written (the report says why)."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        super().__init__(
+            f"{report.rejected} invalid row(s): nothing was imported"
+            + (f"; see {report.rejected_path}" if report.rejected_path else "")
+        )
+
+
+Progress = Callable[[str, int, int, int], None]  # phase, rows, bytes read, total bytes
+
+
+def _batches(rows, size):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Rejects:
+    """The rejected rows' CSV: row, column, reason, then the original cells (opened lazily)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = None
+        self._writer = None
+        self.headers: list[str] = []
+
+    def write(self, row: Row, reason: str, column: str = "") -> None:
+        if self._writer is None:
+            self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["row", "column", "reason", *self.headers])
+        self._writer.writerow([row.row, column, reason, *row.raw])
+
+    def close(self) -> str:
+        if self._file is not None:
+            self._file.close()
+            return str(self.path)
+        return ""
+
+
+class Importer:
+    def __init__(self, path, options: Options | None = None, progress: Progress | None = None):
+        self.path = Path(path)
+        self.options = options or Options()
+        self.progress = progress or (lambda *args: None)
+        self.report = Report(dry_run=self.options.dry_run)
+        self.program = Program.get()
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.now = timezone.now()
+        self.channels = {c.code: c for c in Channel.objects.all()}
+        self.create_members = (
+            self.program.auto_enroll
+            if self.options.create_members is None
+            else self.options.create_members
+        )
+        self.rules = services.active_rules()
+        self._earn_cache: dict = {}
+        self.postgres = connection.vendor == "postgresql"
+        # Marks this import's entries, so that the set-based end finds exactly them.
+        self.reference = f"import:{secrets.token_hex(8)}"
+        self.found_existing = False
+        self._windows = [
+            (rule.starts_at, rule.ends_at, rule.weekday_set() if rule.weekdays else None)
+            for rule in self.rules
+        ]
+        self.tier_field = any(f.name == "tier" for f in Member._meta.get_fields())
+
+    # ------------------------------------------------------------ helpers
+
+    def _reader(self) -> Reader:
+        channel = self.options.channel
+        if not channel:
+            channel = "web" if "web" in self.channels else ""
+            if not channel and len(self.channels) == 1:
+                channel = next(iter(self.channels))
+        return Reader(
+            self.path,
+            preset=self.options.preset,
+            mapping=self.options.mapping,
+            default_channel=channel,
+            default_currency=self.program.currency,
+            tz=self.tz,
+            now=self.now,
+            decimal_comma=self.options.decimal_comma,
+            encoding=self.options.encoding,
+        )
+
+    def _existing_purchases(self, rows: list[Row]) -> dict[tuple[str, str], dict]:
+        by_channel: dict[str, list[str]] = {}
+        for row in rows:
+            by_channel.setdefault(row.channel, []).append(row.order_id)
+        found = {}
+        for code, order_ids in by_channel.items():
+            channel = self.channels.get(code)
+            if channel is None:
+                continue
+            query = Purchase.objects.filter(channel=channel)
+            if self.postgres:  # one array parameter, not 10,000 placeholders
+                query = query.extra(where=["order_id = ANY(%s)"], params=[order_ids])
+            else:
+                query = query.filter(order_id__in=order_ids)
+            for purchase in query.values(
+                "order_id", "amount", "purchased_at", "member__email", "status"
+            ):
+                found[(code, purchase["order_id"])] = purchase
+        return found
+
+    @staticmethod
+    def _difference(row: Row, existing: dict) -> str:
+        changes = []
+        if existing["amount"] != row.amount:
+            changes.append(f"amount {existing['amount']} -> {row.amount}")
+        if existing["purchased_at"] != row.purchased_at:
+            changes.append(
+                f"date {existing['purchased_at'].isoformat()} -> {row.purchased_at.isoformat()}"
+            )
+        if row.email and (existing["member__email"] or "") != row.email:
+            changes.append(f"member {existing['member__email'] or 'none'} -> {row.email}")
+        return ", ".join(changes)
+
+    def _members(self, rows: list[Row]) -> tuple[dict[str, dict], dict[str, dict]]:
+        emails = {row.email for row in rows if row.email}
+        exts = {row.customer_id for row in rows if row.customer_id}
+        fields = ["id", "email", "external_id", "status", "points_balance"]
+        if self.postgres:
+            query = Member.objects.extra(
+                where=["(lower(email) = ANY(%s) OR external_id = ANY(%s))"],
+                params=[list(emails), list(exts)],
+            )
+        else:
+            query = Member.objects.annotate(email_lower=Lower("email")).filter(
+                Q(email_lower__in=emails) | Q(external_id__in=exts)
+            )
+        if self.tier_field:
+            fields += ["tier__earn_multiplier", "tier__name"]
+        by_email, by_ext = {}, {}
+        for values in query.values(*fields):  # plain values: no model instances per row
+            member = SimpleNamespace(
+                pk=values["id"],
+                email=values["email"],
+                status=values["status"],
+                points_balance=values["points_balance"],
+                tier=(
+                    values.get("tier__earn_multiplier") or Decimal(1),
+                    values.get("tier__name") or "",
+                ),
+            )
+            by_email[member.email.lower()] = member
+            if values["external_id"]:
+                by_ext[values["external_id"]] = member
+        return by_email, by_ext
+
+    # ------------------------------------------------------------ pass 1
+
+    def validate(self, rejects: _Rejects, scratch: Scratch) -> set[int]:
+        """Check every row; returns the invalid row numbers (members to create go to scratch)."""
+        reader = self._reader()
+        invalid: set[int] = set()
+        report = self.report
+
+        def reject(row: Row, problems: list[RowError]) -> None:
+            report.rejected += 1
+            invalid.add(row.row)
+            for problem in problems:
+                if len(report.errors) < MAX_ERRORS_KEPT:
+                    report.errors.append(problem)
+            rejects.write(
+                row, "; ".join(p.reason for p in problems), "; ".join(p.column for p in problems)
+            )
+
+        first_batch = True
+        for batch in _batches(iter(reader), self.options.batch_size):
+            if first_batch:
+                rejects.headers = reader.headers
+                first_batch = False
+            report.rows_read += len(batch)
+            good = []
+            for row in batch:
+                if not row.errors and row.channel not in self.channels:
+                    known = ", ".join(self.channels) or "none defined"
+                    row.error("channel", f"unknown channel {row.channel!r} (known: {known})")
+                if row.errors:
+                    reject(row, row.errors)
+                elif row.status == "skip":
+                    report.not_a_sale += 1
+                else:
+                    good.append(row)
+            scratch.add_keys([(f"{row.channel}\x1f{row.order_id}", row.row) for row in good])
+            existing = self._existing_purchases(good)
+            self.found_existing = self.found_existing or bool(existing)
+            by_email, by_ext = self._members(good)
+            unknown = []
+            for row in good:
+                found = existing.get((row.channel, row.order_id))
+                if found is not None:
+                    difference = self._difference(row, found)
+                    if difference:
+                        report.changed += 1
+                        rejects.write(
+                            row,
+                            f"order {row.order_id} is already recorded with different values "
+                            f"({difference}): not applied",
+                            "order_id",
+                        )
+                    else:
+                        report.duplicates_skipped += 1
+                elif not (row.customer_id in by_ext or row.email in by_email):
+                    unknown.append(row)
+            self._new_members(unknown, scratch, reject)
+            connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
+            self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
+
+        repeated = scratch.repeated_rows()
+        if repeated:
+            for row in self._reader():
+                if row.row in repeated and row.row not in invalid:
+                    reject(
+                        row,
+                        [
+                            RowError(
+                                row.row,
+                                "order_id",
+                                f"order {row.order_id} (channel {row.channel}) "
+                                "appears more than once in the file",
+                            )
+                        ],
+                    )
+        return invalid
+
+    def _new_members(self, rows: list[Row], scratch: Scratch, reject) -> None:
+        """Rows of customers not in the database: members to create (or not), or errors."""
+        with_email = [row for row in rows if row.email]
+        if self.create_members and with_email:
+            scratch.add_members(
+                [(r.email, r.purchased_at, r.first_name, r.last_name) for r in with_email]
+            )
+            scratch.add_exts([(r.customer_id, r.email) for r in with_email if r.customer_id])
+        without = [row for row in rows if not row.email]
+        if not without:
+            return
+        emails = scratch.emails_of({row.customer_id for row in without})
+        later = []
+        for row in without:
+            email = emails.get(row.customer_id)
+            if email is None:
+                reject(
+                    row,
+                    [
+                        RowError(
+                            row.row,
+                            "customer_id",
+                            f"unknown customer id {row.customer_id!r} and no email "
+                            "to enrol a new member",
+                        )
+                    ],
+                )
+            else:
+                later.append((email, row.purchased_at, "", ""))
+        scratch.add_members(later)
+
+    # ------------------------------------------------------------ pass 2
+
+    def _earn(self, row: Row, channel: Channel, tier: tuple) -> tuple[earning.Earning, Breakdown]:
+        """``earning.calculate`` for the row, memoised on everything the result depends on."""
+        when = row.purchased_at
+        window = tuple(
+            not (starts and when < starts)
+            and not (ends and when >= ends)
+            and not (days and when.isoweekday() not in days)
+            for starts, ends, days in self._windows
+        )
+        lines = tuple((line.sku, line.amount) for line in row.lines) or (
+            ((row.sku, row.category),) if (row.sku or row.category) else ()
+        )
+        key = (channel.pk, row.amount, row.shipping, row.tax, lines, tier[0], window)
+        cached = self._earn_cache.get(key)
+        if cached is None:
+            result = earning.calculate(
+                program=self.program,
+                rules=self.rules,
+                channel=channel,
+                amount=row.amount,
+                shipping_amount=row.shipping,
+                tax_amount=row.tax,
+                lines=self._lines(row),
+                purchased_at=when,
+                tier_multiplier=tier[0],
+                tier_name=tier[1],
+            )
+            cached = (result, Breakdown(result.breakdown))
+            if len(self._earn_cache) > 5_000:  # bounded: a few MB
+                self._earn_cache.clear()
+            self._earn_cache[key] = cached
+        return cached
+
+    def _lines(self, row: Row) -> list[earning.Line]:
+        goods = row.amount - row.shipping - row.tax
+        if row.lines:
+            return [
+                earning.Line(amount=ln.amount, sku=ln.sku, quantity=ln.quantity) for ln in row.lines
+            ]
+        if row.sku or row.category:
+            return [earning.Line(amount=goods, sku=row.sku, category=row.category)]
+        return []
+
+    def _create_members(self, scratch: Scratch) -> None:
+        batch = []
+        for email, enrolled_at, ext, first, last in scratch.new_members():
+            batch.append(
+                Member(
+                    email=email,
+                    external_id=ext,
+                    first_name=first,
+                    last_name=last,
+                    enrolled_at=enrolled_at,
+                )
+            )
+            if len(batch) >= 5000:
+                Member.objects.bulk_create(batch)
+                self.report.members_created += len(batch)
+                batch = []
+        if batch:
+            Member.objects.bulk_create(batch)
+            self.report.members_created += len(batch)
+
+    def write(self, invalid: set[int], scratch: Scratch) -> None:
+        writer = Writer()
+        self._create_members(scratch)
+        reader = self._reader()
+        rows = (r for r in reader if r.row not in invalid and r.status != "skip")
+        first_pk = last_pk = None
+        touched: set[int] = set()
+        done = 0
+        for batch in _batches(rows, self.options.batch_size):
+            ids = self._write_batch(batch, writer, touched)
+            if ids:
+                first_pk = ids[0] if first_pk is None else min(first_pk, ids[0])
+                last_pk = ids[-1] if last_pk is None else max(last_pk, ids[-1])
+            done += len(batch)
+            connection.queries_log.clear()
+            self.progress("importing", done, reader.bytes_read, reader.total_bytes)
+        if first_pk is not None:
+            self.progress("expiring", done, reader.total_bytes, reader.total_bytes)
+            expired = finish_import(
+                reference=self.reference, expiry_reference=f"{self.reference}:expire", now=self.now
+            )
+            self.report.points_expired = expired["points"]
+            self.report.members_expired = expired["members"]
+        if touched:
+            signals.purchases_imported.send(sender=Purchase, member_ids=sorted(touched))
+
+    def _write_batch(self, batch: list[Row], writer: Writer, touched: set[int]) -> list[int]:
+        program, now, report = self.program, self.now, self.report
+        # Without any existing order in pass 1, a concurrent writer of the same orders would
+        # hit the unique key and roll the whole import back: no need to look again.
+        existing = self._existing_purchases(batch) if self.found_existing else {}
+        by_email, by_ext = self._members(batch)
+        window = timedelta(days=program.return_window_days)
+        today = self.options.points_as_of_today
+        purchases, plans, lines, fallback = [], [], [], []
+        for row in batch:
+            if (row.channel, row.order_id) in existing:
+                continue  # counted in pass 1 (identical: skipped; changed: reported)
+            member = by_ext.get(row.customer_id) if row.customer_id else None
+            if member is None and row.email:
+                member = by_email.get(row.email)
+            channel = self.channels[row.channel]
+            tier = member.tier if member is not None else (Decimal(1), "")
+            result, breakdown = self._earn(row, channel, tier)
+            points = result.points
+            status = Purchase.Status.COMPLETED
+            refunded = 0
+            if row.status == "refunded":
+                status, refunded, points = Purchase.Status.REFUNDED, row.amount, 0
+                breakdown = Breakdown(
+                    [{"rule_id": None, "rule": "refunded before the import", "points": 0}]
+                )
+                report.refunded += 1
+            elif member is None:
+                points = 0
+                breakdown = Breakdown([{"rule_id": None, "rule": "not a member", "points": 0}])
+                report.without_member += 1
+            elif member.status != Member.Status.ACTIVE:
+                points = 0
+                breakdown = Breakdown(
+                    [
+                        {
+                            "rule_id": None,
+                            "rule": f"member is {member.status}: no points",
+                            "points": 0,
+                        }
+                    ]
+                )
+            elif not self.options.award_points:
+                points = 0
+                breakdown = Breakdown(
+                    [{"rule_id": None, "rule": "points not awarded", "points": 0}]
+                )
+            if points > 0 and member.points_balance < 0:
+                fallback.append((row, member))  # a debt to settle: the service does it
+                continue
+            purchases.append(
+                (
+                    channel.pk,
+                    row.order_id,
+                    member.pk if member else None,
+                    row.purchased_at,
+                    self.program.currency,
+                    row.amount,
+                    row.shipping,
+                    row.tax,
+                    result.eligible_amount,
+                    refunded,
+                    status,
+                    points,
+                    breakdown,
+                    now,
+                )
+            )
+            plans.append((row, member, points))
+        ids = writer.insert(Purchase, purchases)
+        entries, lots = [], []
+        for pk, (row, member, points) in zip(ids, plans, strict=True):
+            for ln in self._lines(row) if (row.lines or row.sku or row.category) else ():
+                lines.append((pk, ln.sku, ln.category, ln.quantity, ln.amount, False, False))
+            if points <= 0:
+                continue
+            touched.add(member.pk)
+            effective = now if today else row.purchased_at
+            pending_until = None if today or not window else row.purchased_at + window
+            pending = pending_until is not None and pending_until > now
+            entries.append(
+                (
+                    member.pk,
+                    LedgerEntry.Kind.EARN,
+                    0 if pending else points,
+                    points if pending else 0,
+                    0,
+                    f"Purchase #{row.order_id}"[:255],
+                    "",
+                    pk,
+                    self.reference,
+                    now,
+                    effective,
+                    f"purchase:{pk}:earn",
+                )
+            )
+            expires_at = lot_expiry(program, effective)
+            # Already past its date: stored at zero, expired by one statement at the end.
+            expired = not pending and expires_at is not None and expires_at <= now
+            lots.append(
+                (
+                    member.pk,
+                    None,  # the entry's id, filled below
+                    pk,
+                    PointLot.Status.PENDING if pending else PointLot.Status.AVAILABLE,
+                    False,
+                    points,
+                    0 if expired else points,
+                    effective,
+                    pending_until if pending else None,
+                    expires_at,
+                )
+            )
+            report.points_awarded += points
+            if pending:
+                report.points_pending += points
+        entry_ids = writer.insert(LedgerEntry, entries)
+        lots = [(lot[0], eid, *lot[2:]) for lot, eid in zip(lots, entry_ids, strict=True)]
+        lot_ids = writer.insert(PointLot, lots)
+        writer.insert(
+            LotMovement,
+            [(eid, lid, lot[5]) for eid, lid, lot in zip(entry_ids, lot_ids, lots, strict=True)],
+            ids=False,
+        )
+        writer.insert(PurchaseLine, lines, ids=False)
+        report.purchases_created += len(ids)
+        self._preview(plans, ids)
+        ids = list(ids)
+        for row, member in fallback:
+            ids.append(self._through_service(row, member, touched))
+        return sorted(ids)
+
+    def _through_service(self, row: Row, member: Member, touched: set[int]) -> int:
+        purchase = services.record_purchase(
+            channel=row.channel,
+            order_id=row.order_id,
+            amount=row.amount,
+            currency=self.program.currency,
+            purchased_at=row.purchased_at,
+            member_id=member.pk,
+            shipping_amount=row.shipping,
+            tax_amount=row.tax,
+            lines=[
+                {
+                    "amount": ln.amount,
+                    "sku": ln.sku,
+                    "category": ln.category,
+                    "quantity": ln.quantity,
+                }
+                for ln in self._lines(row)
+            ]
+            if (row.lines or row.sku or row.category)
+            else None,
+        )
+        touched.add(member.pk)
+        self.report.purchases_created += 1
+        self.report.points_awarded += purchase.points_earned
+        self._preview([(row, member, purchase.points_earned)], [purchase.pk])
+        return purchase.pk
+
+    def _preview(self, plans, ids) -> None:
+        room = self.options.preview_rows - len(self.report.preview)
+        if room <= 0:
+            return
+        for row, member, points in plans[:room]:
+            self.report.preview.append(
+                {
+                    "row": row.row,
+                    "order_id": row.order_id,
+                    "member": member.email if member else "",
+                    "purchased_at": row.purchased_at.isoformat(),
+                    "amount": str(row.amount),
+                    "status": row.status,
+                    "points": points,
+                }
+            )
+
+    # ------------------------------------------------------------ run
+
+    def run(self) -> Report:
+        started = time.monotonic()
+        rejected_path = Path(self.options.rejected_path or f"{self.path}.rejected.csv")
+        rejects = _Rejects(rejected_path)
+        scratch = Scratch()
+        try:
+            try:
+                invalid = self.validate(rejects, scratch)
+            finally:
+                self.report.rejected_path = rejects.close()
+            if invalid and not self.options.skip_invalid:
+                self.report.seconds = time.monotonic() - started
+                raise ImportRejected(self.report)
+            try:
+                with transaction.atomic():
+                    self.write(invalid, scratch)
+                    if self.options.dry_run:
+                        transaction.set_rollback(True)
+            except IntegrityError as exc:
+                raise ApplicationError(
+                    f"the database refused the import (nothing was written): {exc}".splitlines()[0],
+                    code="import_conflict",
+                ) from None
+        finally:
+            scratch.close()
+        self.report.written = not self.options.dry_run
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+
+def import_purchases(path, options: Options | None = None, progress: Progress | None = None):
+    """Import a file of historical purchases; returns the ``Report``.
+
+    Raises ``ImportFileError`` when the file cannot be read at all and ``ImportRejected``
+    when rows are invalid and ``skip_invalid`` is off (nothing is written then).
+    """
+    return Importer(path, options, progress).run()
+
+
+__all__ = [
+    "ImportFileError",
+    "ImportRejected",
+    "Options",
+    "Report",
+    "import_purchases",
+]
