@@ -12,7 +12,7 @@ from members.models import Member
 from rewards import services
 from rewards.importing import ImportFileError, ImportRejected, Options, import_purchases
 from rewards.models import LedgerEntry, PointLot, Purchase
-from tests.factories import EarnRuleFactory, MemberFactory
+from tests.factories import EarnRuleFactory, MemberFactory, TierFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
 pytestmark = pytest.mark.usefixtures("web", "program")
@@ -538,3 +538,14 @@ def test_a_confirm_of_a_job_that_was_not_checked_is_refused(
     job.refresh_from_db()
     assert job.status == "rejected"
     assert not Purchase.objects.exists()
+
+
+def test_imported_history_moves_members_up_a_tier_like_live_purchases(tmp_path):
+    silver = TierFactory(name="Silver", threshold=Decimal("150"), period="rolling_12")
+    body = "".join(
+        f"T{i},tia@example.com,,{days_ago(20 + i)},100.00,EUR,completed,Tia Ray\n" for i in range(2)
+    )
+    body += f"U1,ugo@example.com,,{days_ago(20)},100.00,EUR,completed,Ugo Ray\n"
+    run(csv_file(tmp_path, body))
+    assert Member.objects.get(email="tia@example.com").tier == silver
+    assert Member.objects.get(email="ugo@example.com").tier is None
