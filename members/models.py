@@ -46,8 +46,14 @@ class User(AbstractUser):
 
 
 def new_card_code() -> str:
-    """An unguessable member card code (shown as a QR code), for till and shop look-ups."""
-    return secrets.token_urlsafe(12)
+    """An unguessable member card code (shown as a QR code), for till and shop look-ups.
+
+    16 characters from an alphabet without look-alikes (no 0/O, 1/I) and no punctuation,
+    so a cashier can read it aloud or type it, and no spreadsheet takes it for a formula
+    (32^16 = 2^80 possibilities).
+    """
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
 class Member(models.Model):
