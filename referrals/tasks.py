@@ -2,20 +2,14 @@
 
 import logging
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from loyalty.jobs import job
 
 from . import services
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@job
 def pay_due_referrals() -> dict:
     """Reward the referrals whose qualifying purchase's return window has passed (idempotent)."""
     result = services.pay_due_referrals()

@@ -3,22 +3,16 @@
 import logging
 from datetime import date, timedelta
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+
+from loyalty.jobs import job
 
 from . import services
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def recalc_liability(as_of: str | None = None) -> dict:
     """Store the liability at the end of ``as_of`` (ISO date; default: yesterday). Idempotent."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate() - timedelta(days=1)

@@ -4,23 +4,14 @@ import logging
 import time
 from datetime import datetime
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from loyalty.jobs import job
 
 from . import services
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError)
 
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def release_pending_points() -> dict:
     """Make spendable the purchase points whose return window has passed (idempotent)."""
     started = time.monotonic()
@@ -32,13 +23,7 @@ def release_pending_points() -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def expire_points(as_of: str | None = None) -> dict:
     """Expire the points whose time has come (idempotent; batches commit one by one).
 
@@ -56,13 +41,7 @@ def expire_points(as_of: str | None = None) -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def evaluate_tiers(as_of: str | None = None) -> dict:
     """Re-evaluate every member's tier (batched, idempotent); ``as_of`` an ISO datetime."""
     from datetime import datetime
@@ -75,13 +54,7 @@ def evaluate_tiers(as_of: str | None = None) -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def send_expiry_reminders() -> dict:
     """Email members whose points expire within a reminder window (once per window)."""
     started = time.monotonic()
@@ -93,13 +66,7 @@ def send_expiry_reminders() -> dict:
     return result
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@job
 def award_birthday_bonuses() -> dict:
     """Credit the birthday bonus of members whose birthday month is now (once a year)."""
     from . import actions
@@ -109,7 +76,7 @@ def award_birthday_bonuses() -> dict:
     return result
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+@job
 def prune_idempotency_records(older_than_days: int = 30) -> int:
     """Forget the API's stored first responses older than ``older_than_days`` (idempotent)."""
     from .api.idempotency import prune_records
@@ -119,7 +86,7 @@ def prune_idempotency_records(older_than_days: int = 30) -> int:
     return deleted
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@job(max_retries=3)
 def preview_import_job(job_id: int) -> str:
     """Check an uploaded import file (a dry run) and store the preview on the job."""
     from .importing import jobs
@@ -127,7 +94,7 @@ def preview_import_job(job_id: int) -> str:
     return jobs.preview_job(job_id=job_id).status
 
 
-@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+@job(max_retries=3)
 def run_import_job(job_id: int) -> str:
     """Import a confirmed import job's file (idempotent: re-imported orders are skipped)."""
     from .importing import jobs
