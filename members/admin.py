@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 
+from loyalty.admin_mixins import HistoryAdmin
+
 from .models import Member, Tier, TierChange, User
 
 
@@ -92,7 +94,7 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(HistoryAdmin, admin.ModelAdmin):
     """The history of tier changes: read-only, like the ledger."""
 
     list_display = ["created_at", "member", "from_tier", "to_tier", "reason", "note", "created_by"]
@@ -100,15 +102,3 @@ class TierChangeAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "note"]
     date_hierarchy = "created_at"
     list_select_related = ["member", "from_tier", "to_tier", "created_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

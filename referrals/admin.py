@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from loyalty.admin_mixins import RecordAdmin, SingletonAdmin
 from rewards.admin import ActionViewsMixin
 
 from . import selectors, services
@@ -13,7 +14,7 @@ from .models import Referral, ReferralCode, ReferralSettings
 
 
 @admin.register(ReferralSettings)
-class ReferralSettingsAdmin(admin.ModelAdmin):
+class ReferralSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "referrer_points",
@@ -22,12 +23,6 @@ class ReferralSettingsAdmin(admin.ModelAdmin):
         "cap_per_referrer",
         "cap_period",
     ]
-
-    def has_add_permission(self, request):
-        return not ReferralSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReferralCode)
@@ -49,7 +44,7 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ActionViewsMixin, admin.ModelAdmin):
+class ReferralAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "referrer",
@@ -71,15 +66,6 @@ class ReferralAdmin(ActionViewsMixin, admin.ModelAdmin):
         ("reject", "Reject", "reject_view"),
     ]
     change_list_template = "admin/referrals/referral_change_list.html"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         funnel = path(

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from loyalty.admin_mixins import SingletonAdmin
 from loyalty.errors import ApplicationError
 
 from . import charts, exports, reports, services
@@ -147,14 +148,8 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountingSettings)
-class AccountingSettingsAdmin(admin.ModelAdmin):
+class AccountingSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
     list_display = ["cost_per_point", "updated_at"]
-
-    def has_add_permission(self, request):
-        return not AccountingSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PeriodForm(forms.Form):

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from loyalty.admin_mixins import HistoryAdmin, RecordAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
@@ -108,7 +109,7 @@ class ActionViewsMixin:
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "currency",
@@ -127,12 +128,6 @@ class ProgramAdmin(admin.ModelAdmin):
         ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
         ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
     )
-
-    def has_add_permission(self, request):
-        return not Program.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Channel)
@@ -406,7 +401,7 @@ class CancelRedemptionForm(forms.Form):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ActionViewsMixin, admin.ModelAdmin):
+class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "member",
@@ -421,15 +416,6 @@ class RedemptionAdmin(ActionViewsMixin, admin.ModelAdmin):
     search_fields = ["code", "member__email", "cause"]
     list_select_related = ["member", "reward"]
     object_actions = [("cancel", "Cancel and give the points back", "cancel_view")]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def cancel_view(self, request, object_id):
         redemption = get_object_or_404(Redemption, pk=object_id)
@@ -447,7 +433,7 @@ class RedemptionAdmin(ActionViewsMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
     list_display = [
         "effective_at",
         "member",
@@ -461,18 +447,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "description", "idempotency_key", "reference"]
     date_hierarchy = "effective_at"
     list_select_related = ["member", "created_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PointLot)
@@ -514,19 +488,10 @@ ProgramAdmin.actions = [apply_expiry_policy_to_open_lots]
 
 
 @admin.register(ExpiryPolicyChange)
-class ExpiryPolicyChangeAdmin(admin.ModelAdmin):
+class ExpiryPolicyChangeAdmin(RecordAdmin, admin.ModelAdmin):
     list_display = ["applied_at", "policy", "months", "lots_updated", "applied_by"]
     list_filter = ["policy", "applied_at"]
     search_fields = ["applied_by__email"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExpiryReminder)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
+from loyalty.admin_mixins import HistoryAdmin
 from members import tiers
 from members.models import Member, Tier, TierChange
 
@@ -175,21 +176,9 @@ class ActionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(MemberAction)
-class MemberActionAdmin(admin.ModelAdmin):
+class MemberActionAdmin(HistoryAdmin, admin.ModelAdmin):
     list_display = ["occurred_at", "member", "rule", "reference", "created_by"]
     list_filter = ["rule", "occurred_at"]
     search_fields = ["member__email", "reference", "rule__code"]
     date_hierarchy = "occurred_at"
     list_select_related = ["member", "rule", "created_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
