@@ -77,6 +77,20 @@ class SyncPagination(CursorPagination):
     max_page_size = 500
 
 
+class SyncListView(IntegrationView, generics.ListAPIView):
+    """A filtered, cursor-paginated list for staff integrations (read scope).
+
+    A POST on the same URL (enrol a member, record a purchase) needs the earn scope.
+    """
+
+    pagination_class = SyncPagination
+    filter_backends = [DjangoFilterBackend]
+
+    def get_permissions(self):
+        self.required_scope = EARN if self.request.method == "POST" else READ
+        return super().get_permissions()
+
+
 def get_member(member_id: int) -> Member:
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
@@ -111,18 +125,12 @@ class MemberLookupView(IntegrationView):
         return Response(s.MemberOut(member).data)
 
 
-class MemberListView(IntegrationView, generics.ListAPIView):
+class MemberListView(SyncListView):
     """Members (staff sync): filter by email, external id, status, changed since."""
 
     queryset = Member.objects.all()
     serializer_class = s.MemberOut
-    pagination_class = SyncPagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.MemberFilter
-
-    def get_permissions(self):
-        self.required_scope = EARN if self.request.method == "POST" else READ
-        return super().get_permissions()
 
     @extend_schema(operation_id="members_list")
     def get(self, request, *args, **kwargs):
@@ -187,18 +195,12 @@ class MemberLedgerView(IntegrationView, generics.ListAPIView):
 # ---------------------------------------------------------------- purchases
 
 
-class PurchaseView(IntegrationView, generics.ListAPIView):
+class PurchaseView(SyncListView):
     """GET: purchases (staff sync). POST: record a purchase and earn its points."""
 
     queryset = Purchase.objects.select_related("channel")
     serializer_class = s.PurchaseOut
-    pagination_class = SyncPagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.PurchaseFilter
-
-    def get_permissions(self):
-        self.required_scope = EARN if self.request.method == "POST" else READ
-        return super().get_permissions()
 
     @extend_schema(operation_id="purchases_list")
     def get(self, request, *args, **kwargs):
@@ -383,11 +385,11 @@ class ActionView(IntegrationView):
 # ---------------------------------------------------------------- ledger (staff sync)
 
 
-class LedgerListView(IntegrationView, generics.ListAPIView):
+class LedgerListView(SyncListView):
+    """Ledger entries (staff sync), oldest first: filter by member, kind and dates."""
+
     queryset = LedgerEntry.objects.all()
     serializer_class = s.LedgerEntryOut
-    pagination_class = SyncPagination
-    filter_backends = [DjangoFilterBackend]
     filterset_class = filters.LedgerEntryFilter
 
     @extend_schema(operation_id="ledger_list")
