@@ -1,9 +1,7 @@
 """Redemptions posted concurrently through the API, in real transactions (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
 from rewards import services
@@ -11,29 +9,7 @@ from rewards.apimodels import ApiKey, IdempotencyRecord
 from rewards.models import LedgerEntry, Redemption
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
-from tests.helpers import assert_ledger_consistent, balance
-
-
-def race(n, post):
-    """POST from ``n`` threads released at the same instant; the responses, in any order."""
-    barrier = threading.Barrier(n)
-    responses, lock = [], threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            response = post(i)
-            with lock:
-                responses.append(response)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+from tests.helpers import assert_ledger_consistent, balance, run_at_once
 
 
 @pytest.fixture
@@ -58,7 +34,7 @@ def client(full):
 def test_the_same_redemption_posted_twice_at_once_applies_once(setup):
     member, _, full = setup
     body = {"member_id": member.pk, "points": 100}
-    responses = race(
+    responses = run_at_once(
         2,
         lambda i: client(full).post(
             "/api/v1/redemptions/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key"
@@ -74,7 +50,7 @@ def test_the_same_redemption_posted_twice_at_once_applies_once(setup):
 
 def test_twenty_redemptions_racing_for_a_balance_that_covers_five_apply_five(setup):
     member, _, full = setup
-    responses = race(
+    responses = run_at_once(
         20,
         lambda i: client(full).post(
             "/api/v1/redemptions/",
@@ -93,7 +69,7 @@ def test_twenty_redemptions_racing_for_a_balance_that_covers_five_apply_five(set
 
 def test_it_validates_ownership_racing_redemptions_never_touch_another_member(setup):
     member, other, full = setup
-    race(
+    run_at_once(
         4,
         lambda i: client(full).post(
             "/api/v1/redemptions/", {"member_id": member.pk, "points": 200}, format="json"

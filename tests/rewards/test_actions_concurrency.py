@@ -12,8 +12,7 @@ from rewards.actions import record_action
 from rewards.models import LedgerEntry, MemberAction
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ActionRuleFactory, ChannelFactory, MemberFactory, ProgramFactory
-from tests.helpers import assert_ledger_consistent, balance
-from tests.rewards.test_concurrency import race
+from tests.helpers import assert_ledger_consistent, balance, race
 
 
 @pytest.fixture

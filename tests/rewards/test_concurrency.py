@@ -1,42 +1,13 @@
 """Redemptions racing for the same points, in real concurrent transactions (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from loyalty.errors import ApplicationError
 from rewards import services
 from rewards.models import LedgerEntry, Redemption
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
-from tests.helpers import assert_ledger_consistent, balance
-
-
-def race(n, target):
-    """Run ``target(i)`` in ``n`` threads released at the same instant; collect outcomes."""
-    barrier = threading.Barrier(n)
-    outcomes = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            result = target(i)
-            with lock:
-                outcomes.append(("ok", result))
-        except ApplicationError as exc:
-            with lock:
-                outcomes.append(("refused", exc.code))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+from tests.helpers import assert_ledger_consistent, balance, race
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from rewards import services
 from rewards.models import LedgerEntry, PointLot
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
-from tests.helpers import assert_ledger_consistent, balance
-from tests.rewards.test_concurrency import race
+from tests.helpers import assert_ledger_consistent, balance, race
 
 
 @pytest.fixture
