@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import members as bench_members
 from rewards import services
 from rewards.models import LedgerEntry, Program
 from rewards.selectors import ledger_drift
@@ -37,11 +38,11 @@ def generate(n: int, members: int, *, now) -> None:
     future = ops.adapt_datetimefield_value(now + timedelta(days=30))
     stamp = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
+        bench_members.check()
         cursor.execute(
-            "INSERT INTO members_member (email, first_name, last_name, status, enrolled_at, "
-            "points_balance, pending_points, created_at, updated_at) "
+            f"INSERT INTO members_member ({bench_members.columns()}) "
             + sequence(members)
-            + "SELECT 'm' || i || '@bench.test', '', '', 'active', %s, 0, 0, %s, %s FROM seq",
+            + f"SELECT {bench_members.values(enrolled='%s', now='%s')} FROM seq",
             [earned, stamp, stamp],
         )
         cursor.execute("SELECT MIN(id) FROM members_member")

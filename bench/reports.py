@@ -18,6 +18,7 @@ from datetime import date
 
 from django.db import connection
 
+from bench import members as bench_members
 from reporting import reports, services
 from rewards.models import Channel, Program
 
@@ -61,12 +62,11 @@ def generate(entries: int) -> dict:
     when = d["day"](f"(i * 7919) % {hours}")
     Program.objects.create(name="Bench", point_value="0.0100", expiry_policy="never")
     channel = Channel.objects.create(code="web", name="Web").pk
+    bench_members.check()
     insert(
         "members_member",
-        "email, first_name, last_name, status, enrolled_at, points_balance, pending_points, "
-        "created_at, updated_at",
-        f"'m' || i || '@bench.test', '', '', 'active', {d['day']('i % 5000')}, 0, 0, "
-        f"{d['now']}, {d['now']}",
+        bench_members.columns(),
+        bench_members.values(enrolled=d["day"]("i % 5000"), now=d["now"]),
         members,
     )
     insert(
