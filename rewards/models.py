@@ -210,7 +210,8 @@ class Purchase(models.Model):
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
         REFUNDED = "refunded", "Refunded"
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT)
+    # No index of its own: the unique (channel, order_id) key serves channel lookups.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, db_index=False)
     order_id = models.CharField(max_length=100)
     member = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.PROTECT, related_name="purchases"
@@ -401,7 +402,10 @@ class LedgerEntry(models.Model):
         ACTION = "action", "Action bonus"
         FORFEIT = "forfeit", "Forfeited (membership closed)"
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ledger_entries")
+    # Indexed by (member, effective_at) below, which serves member lookups too.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     kind = models.CharField(max_length=14, choices=Kind.choices)
     points = models.IntegerField(default=0)
     pending_points = models.IntegerField(default=0)
@@ -425,11 +429,16 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     effective_at = models.DateTimeField(default=timezone.now)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)
 
     class Meta:
         ordering = ["-effective_at", "-pk"]
         verbose_name_plural = "ledger entries"
+        # A constraint, not unique=True: the key is only ever matched exactly, so the extra
+        # LIKE index PostgreSQL gets for a unique CharField would cost every insert for nothing.
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledgerentry_idempotency_uniq")
+        ]
         indexes = [
             models.Index(fields=["member", "effective_at"]),
             models.Index(fields=["kind", "effective_at"]),
@@ -458,7 +467,10 @@ class PointLot(models.Model):
         PENDING = "pending", "Pending (return window)"
         AVAILABLE = "available", "Spendable"
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="lots")
+    # Indexed by (member, status) below, which serves member lookups too.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="lots", db_index=False
+    )
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="created_lots")
     purchase = models.ForeignKey(
         Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="lots"
@@ -502,9 +514,6 @@ class LotMovement(models.Model):
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="movements")
     lot = models.ForeignKey(PointLot, on_delete=models.PROTECT, related_name="movements")
     points = models.IntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["lot"])]
 
     def __str__(self) -> str:
         return f"{self.points:+d} on lot {self.lot_id}"
