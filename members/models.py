@@ -45,15 +45,25 @@ class User(AbstractUser):
         return self.email
 
 
-def new_card_code() -> str:
-    """An unguessable member card code (shown as a QR code), for till and shop look-ups.
+CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Byte -> alphabet letter: 256 is a multiple of 32, so every letter is equally likely.
+_CARD_TABLE = bytes.maketrans(bytes(range(256)), CARD_ALPHABET.encode() * 8)
+
+
+def new_card_codes(count: int) -> list[str]:
+    """``count`` unguessable member card codes (shown as a QR code), for till and shop look-ups.
 
     16 characters from an alphabet without look-alikes (no 0/O, 1/I) and no punctuation,
     so a cashier can read it aloud or type it, and no spreadsheet takes it for a formula
-    (32^16 = 2^80 possibilities).
+    (32^16 = 2^80 possibilities). One call to the OS's random source for all of them,
+    which matters when an import enrols 100,000 members.
     """
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(16))
+    text = secrets.token_bytes(16 * count).translate(_CARD_TABLE).decode("ascii")
+    return [text[i : i + 16] for i in range(0, 16 * count, 16)]
+
+
+def new_card_code() -> str:
+    return new_card_codes(1)[0]
 
 
 class Member(models.Model):

@@ -161,6 +161,7 @@ class Importer:
         )
         self.rules = services.active_rules()
         self._earn_cache: dict = {}
+        self._expiry_days: dict = {}
         self.postgres = connection.vendor == "postgresql"
         # Marks this import's entries, so that the set-based end finds exactly them.
         self.reference = f"import:{secrets.token_hex(8)}"
@@ -399,6 +400,20 @@ class Importer:
             self._earn_cache[key] = cached
         return cached
 
+    def _expiry(self, earned_at):
+        """``lot_expiry`` of the program, memoised on the date (a million rows, few dates)."""
+        day = (earned_at.year, earned_at.month, earned_at.day)
+        target = self._expiry_days.get(day, False)
+        if target is False:
+            expires_at = lot_expiry(self.program, earned_at)
+            target = (
+                None if expires_at is None else (expires_at.year, expires_at.month, expires_at.day)
+            )
+            self._expiry_days[day] = target
+        if target is None:
+            return None
+        return earned_at.replace(year=target[0], month=target[1], day=target[2])
+
     def _lines(self, row: Row) -> list[earning.Line]:
         goods = row.amount - row.shipping - row.tax
         if row.lines:
@@ -431,20 +446,36 @@ class Importer:
 
     def write(self, invalid: set[int], scratch: Scratch) -> None:
         writer = Writer()
+        try:
+            self._write(invalid, scratch, writer)
+        finally:
+            writer.close()
+
+    def _write(self, invalid: set[int], scratch: Scratch, writer: Writer) -> None:
         self._create_members(scratch)
         reader = self._reader()
         rows = (r for r in reader if r.row not in invalid and r.status != "skip")
+        batches = _batches(rows, self.options.batch_size)
         first_pk = last_pk = None
         touched: set[int] = set()
         done = 0
-        for batch in _batches(rows, self.options.batch_size):
-            ids = self._write_batch(batch, writer, touched)
+        # Software pipelining: the next batch's look-ups run before this batch's rows are
+        # sent, so that building batch k+1 in Python overlaps the database writing batch k.
+        batch = next(batches, None)
+        found = self._lookups(batch) if batch else None
+        while batch:
+            ids = self._write_batch(batch, found, writer, touched)
             if ids:
                 first_pk = ids[0] if first_pk is None else min(first_pk, ids[0])
                 last_pk = ids[-1] if last_pk is None else max(last_pk, ids[-1])
             done += len(batch)
+            batch = next(batches, None)  # parsing the file needs no connection
+            writer.wait()
+            found = self._lookups(batch) if batch else None
+            writer.flush()
             connection.queries_log.clear()
             self.progress("importing", done, reader.bytes_read, reader.total_bytes)
+        writer.wait()
         if first_pk is not None:
             self.progress("expiring", done, reader.total_bytes, reader.total_bytes)
             expired = finish_import(
@@ -455,12 +486,18 @@ class Importer:
         if touched:
             signals.purchases_imported.send(sender=Purchase, member_ids=sorted(touched))
 
-    def _write_batch(self, batch: list[Row], writer: Writer, touched: set[int]) -> list[int]:
-        program, now, report = self.program, self.now, self.report
+    def _lookups(self, batch: list[Row]) -> tuple[dict, dict, dict]:
+        """What a batch needs from the database: its orders already recorded, its members."""
         # Without any existing order in pass 1, a concurrent writer of the same orders would
         # hit the unique key and roll the whole import back: no need to look again.
         existing = self._existing_purchases(batch) if self.found_existing else {}
-        by_email, by_ext = self._members(batch)
+        return (existing, *self._members(batch))
+
+    def _write_batch(
+        self, batch: list[Row], found: tuple, writer: Writer, touched: set[int]
+    ) -> list[int]:
+        existing, by_email, by_ext = found
+        program, now, report = self.program, self.now, self.report
         window = timedelta(days=program.return_window_days)
         today = self.options.points_as_of_today
         purchases, plans, lines, fallback = [], [], [], []
@@ -551,7 +588,7 @@ class Importer:
                     f"purchase:{pk}:earn",
                 )
             )
-            expires_at = lot_expiry(program, effective)
+            expires_at = self._expiry(effective)
             # Already past its date: stored at zero, expired by one statement at the end.
             expired = not pending and expires_at is not None and expires_at <= now
             lots.append(
@@ -583,6 +620,8 @@ class Importer:
         report.purchases_created += len(ids)
         self._preview(plans, ids)
         ids = list(ids)
+        if fallback:
+            writer.wait()  # the service uses the connection
         for row, member in fallback:
             ids.append(self._through_service(row, member, touched))
         return sorted(ids)

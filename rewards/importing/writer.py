@@ -1,12 +1,21 @@
 """Bulk writes of imported purchases: COPY on PostgreSQL, bulk_create elsewhere.
 
 Rows arrive as plain tuples in the tables' column order (without ``id``). On PostgreSQL
-the ids are taken from the table's sequence first (one query per batch), so the rows
-of the four tables can be streamed with ``COPY`` and still point at each other; on
-other databases ``bulk_create`` returns the ids.
+the ids are taken from the table's sequence in blocks, so the rows of the four tables
+can be streamed with ``COPY`` and still point at each other; on other databases
+``bulk_create`` returns the ids.
+
+On PostgreSQL a batch's ``COPY`` statements and its foreign-key checks (the constraints
+are deferred: ``SET CONSTRAINTS ALL IMMEDIATE`` runs them for the batch) are sent from a
+background thread on the import's own connection and transaction, while the importer
+prepares the next batch in Python: the database's work and Python's overlap. The
+importer calls ``wait()`` before it uses the connection itself, so the two never use
+it at the same time, and an error in the thread is raised there.
 """
 
 import json
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 
@@ -106,12 +115,20 @@ _FORMAT = _Formats(
 )
 
 
+ID_BLOCK = 50_000  # ids taken from a sequence at a time
+
+
 class Writer:
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         self._sequences: dict[str, str] = {}
+        self._ids: dict[str, deque] = {}
+        self._copies: list[tuple[str, str]] = []
+        self._thread = ThreadPoolExecutor(1, "import-copy") if self.postgres else None
+        self._job: Future | None = None
 
     def insert(self, model, rows: list[tuple], *, ids: bool = True) -> list[int]:
+        """Write ``rows`` (PostgreSQL: at the next ``flush``); returns their ids if ``ids``."""
         if not rows:
             return []
         columns = TABLES[model]
@@ -129,15 +146,42 @@ class Writer:
         model.objects.bulk_create(objects, batch_size=2000)
         return [obj.pk for obj in objects] if ids else []
 
+    def flush(self) -> None:
+        """Send the batch's rows (PostgreSQL: in the background; ``wait`` before any query)."""
+        if not self._copies:
+            return
+        self.wait()
+        copies, self._copies = self._copies, []
+        self._job = self._thread.submit(_send, connection.connection, copies)
+
+    def wait(self) -> None:
+        """Let the batch being sent finish; raises its error, if any."""
+        job, self._job = self._job, None
+        if job is not None:
+            with connection.wrap_database_errors:  # psycopg's errors as Django's
+                job.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+
     def _reserve(self, table: str, count: int) -> list[int]:
-        with connection.cursor() as cursor:
-            if table not in self._sequences:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                self._sequences[table] = cursor.fetchone()[0]
-            cursor.execute(
-                "SELECT nextval(%s) FROM generate_series(1, %s)", [self._sequences[table], count]
-            )
-            return [row[0] for row in cursor.fetchall()]
+        block = self._ids.setdefault(table, deque())
+        if len(block) < count:
+            self.wait()  # the connection is the background thread's until then
+            with connection.cursor() as cursor:
+                if table not in self._sequences:
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                    self._sequences[table] = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    [self._sequences[table], max(count - len(block), ID_BLOCK)],
+                )
+                block.extend(row[0] for row in cursor.fetchall())
+        return [block.popleft() for _ in range(count)]
 
     def _copy(self, model, columns, rows, ids: bool) -> list[int]:
         table = model._meta.db_table
@@ -152,6 +196,15 @@ class Writer:
         else:
             text = "".join("\t".join([fmt[type(v)](v) for v in row]) + "\n" for row in rows)
         sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"  # noqa: S608 - our own names
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.write(text)
+        self._copies.append((sql, text))
         return new_ids
+
+
+def _send(raw_connection, copies: list[tuple[str, str]]) -> None:
+    """COPY each table's rows, then check their foreign keys now rather than at commit."""
+    with raw_connection.cursor() as cursor:
+        for sql, text in copies:
+            with cursor.copy(sql) as copy:
+                copy.write(text)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints' own mode

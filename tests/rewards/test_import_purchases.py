@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from loyalty.errors import ApplicationError
 from members.models import Member
 from rewards import services
 from rewards.importing import ImportFileError, ImportRejected, Options, import_purchases
@@ -223,6 +224,47 @@ def test_a_changed_row_for_an_existing_order_is_reported_and_not_applied(tmp_pat
     assert report.changed == 1
     assert Purchase.objects.get().amount == Decimal("10.00")
     assert "amount 10.00 -> 99.00" in (tmp_path / "again.csv.rejected.csv").read_text()
+
+
+def test_many_small_batches_write_every_row_once_with_consistent_ledgers(tmp_path, program):
+    # Batches of 3: on PostgreSQL each batch is sent in the background while the next is
+    # built, so this crosses many hand-overs (and id blocks) with a mix of pending,
+    # expired and refunded rows.
+    program.expiry_months, program.return_window_days = 12, 14
+    program.save()
+    body = "".join(
+        f"B{i},m{i % 4}@example.com,,{days_ago(5 + i * 40)},{10 + i}.00,EUR,"
+        f"{'refunded' if i % 7 == 3 else 'completed'},\n"
+        for i in range(23)
+    )
+    report = run(csv_file(tmp_path, body), batch_size=3)
+    assert report.purchases_created == Purchase.objects.count() == 23
+    assert Member.objects.count() == 4
+    assert report.points_expired > 0 and report.points_pending > 0
+    assert sum(balance(m) for m in Member.objects.all()) == (
+        report.points_awarded - report.points_pending - report.points_expired
+    )
+    assert_ledger_consistent()
+
+
+def test_an_order_recorded_by_someone_else_during_the_import_rolls_it_all_back(
+    tmp_path, monkeypatch
+):
+    from rewards.importing.importer import Importer
+
+    create_members = Importer._create_members
+
+    def meanwhile(self, scratch):  # after the checks, before the rows are written
+        create_members(self, scratch)
+        services.record_purchase(channel="web", order_id="A5", amount="1.00")
+
+    monkeypatch.setattr(Importer, "_create_members", meanwhile)
+    body = "".join(f"A{i},a@example.com,,{days_ago(3)},10.00,EUR,,\n" for i in range(9))
+    with pytest.raises(ApplicationError) as exc:
+        run(csv_file(tmp_path, body), batch_size=2)
+    assert exc.value.code == "import_conflict"
+    assert not Purchase.objects.exists()
+    assert not Member.objects.exists()
 
 
 def test_one_invalid_row_makes_the_import_write_nothing_and_says_where(tmp_path):
