@@ -1,7 +1,6 @@
 """pay_referrals: reward the referrals whose qualifying purchase's return window has passed."""
 
-from django.core.management.base import BaseCommand
-
+from loyalty.commands import BaseCommand
 from referrals import services
 
 

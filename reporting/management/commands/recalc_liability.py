@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from loyalty.commands import BaseCommand
 from reporting import tasks
 
 from ._dates import parse_date
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         day = parse_date(options["as_of"], "--as-of")
         day = day or timezone.localdate() - timedelta(days=1)
-        result = tasks.recalc_liability.apply(args=[day.isoformat()]).get()
+        result = tasks.recalc_liability(day.isoformat())  # in-process, as the task runs
         self.stdout.write(
             f"liability on {result['as_of']}: {result['outstanding_points']} points outstanding, "
             f"contract liability {result['contract_liability']}, "

@@ -2,8 +2,7 @@
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
-
+from loyalty.commands import BaseCommand, CommandError
 from reporting import exports, reports
 
 from ._dates import parse_date

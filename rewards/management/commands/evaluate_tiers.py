@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
-
+from loyalty.commands import BaseCommand, CommandError
 from members.tiers import start_of_day
 from rewards import tiering
 

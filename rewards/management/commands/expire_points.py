@@ -2,9 +2,9 @@
 
 from datetime import datetime, time
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from loyalty.commands import BaseCommand, CommandError
 from rewards import services
 
 

@@ -2,8 +2,7 @@
 
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
-
+from loyalty.commands import BaseCommand, CommandError
 from loyalty.errors import ApplicationError
 from rewards.importing import PRESETS, ImportFileError, ImportRejected, Options, import_purchases
 

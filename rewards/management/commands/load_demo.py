@@ -6,10 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from loyalty.commands import BaseCommand
 from loyalty.errors import ApplicationError
 from members.models import Member, User
 from members.services import enroll_member

@@ -1,7 +1,6 @@
 """prune_idempotency_keys: forget the API's stored responses older than N days."""
 
-from django.core.management.base import BaseCommand, CommandError
-
+from loyalty.commands import BaseCommand, CommandError
 from rewards.api.idempotency import prune_records
 
 

@@ -1,7 +1,6 @@
 """release_pending: make spendable the points whose return window has passed."""
 
-from django.core.management.base import BaseCommand
-
+from loyalty.commands import BaseCommand
 from rewards import services
 
 

@@ -1,7 +1,6 @@
 """send_expiry_reminders: email members whose points expire soon (once per reminder window)."""
 
-from django.core.management.base import BaseCommand
-
+from loyalty.commands import BaseCommand
 from rewards import services
 
 

@@ -1,7 +1,6 @@
 """verify_ledger: prove every member's cached balance equals the ledger and the lots."""
 
-from django.core.management.base import BaseCommand, CommandError
-
+from loyalty.commands import BaseCommand, CommandError
 from rewards.selectors import ledger_drift
 
 
