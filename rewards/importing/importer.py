@@ -27,7 +27,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from members.models import Member
+from members.models import Member, new_card_codes
 
 from .. import earning, services, signals
 from ..ledger import lot_expiry
@@ -48,6 +48,7 @@ from .writer import Breakdown, Writer
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 200
+MEMBER_CACHE = 250_000  # members remembered between batches (a few dozen MB at most)
 
 
 @dataclass
@@ -162,6 +163,11 @@ class Importer:
         self.rules = services.active_rules()
         self._earn_cache: dict = {}
         self._expiry_days: dict = {}
+        self._by_email: dict[str, SimpleNamespace] = {}
+        self._channel_has_orders: dict[int, bool] = {}
+        self._by_ext: dict[str, SimpleNamespace] = {}
+        self._absent_emails: set[str] = set()
+        self._absent_exts: set[str] = set()
         self.postgres = connection.vendor == "postgresql"
         # Marks this import's entries, so that the set-based end finds exactly them.
         self.reference = f"import:{secrets.token_hex(8)}"
@@ -192,6 +198,16 @@ class Importer:
             encoding=self.options.encoding,
         )
 
+    def _has_orders(self, channel: Channel) -> bool:
+        """Whether the channel had any order when the import began (a first import: none).
+
+        An order recorded on it during the import would hit the unique key when the rows
+        are written, which rolls the import back with a clear error.
+        """
+        if channel.pk not in self._channel_has_orders:
+            self._channel_has_orders[channel.pk] = Purchase.objects.filter(channel=channel).exists()
+        return self._channel_has_orders[channel.pk]
+
     def _existing_purchases(self, rows: list[Row]) -> dict[tuple[str, str], dict]:
         by_channel: dict[str, list[str]] = {}
         for row in rows:
@@ -199,7 +215,7 @@ class Importer:
         found = {}
         for code, order_ids in by_channel.items():
             channel = self.channels.get(code)
-            if channel is None:
+            if channel is None or not self._has_orders(channel):
                 continue
             query = Purchase.objects.filter(channel=channel)
             if self.postgres:  # one array parameter, not 10,000 placeholders
@@ -225,9 +241,25 @@ class Importer:
             changes.append(f"member {existing['member__email'] or 'none'} -> {row.email}")
         return ", ".join(changes)
 
-    def _members(self, rows: list[Row]) -> tuple[dict[str, dict], dict[str, dict]]:
-        emails = {row.email for row in rows if row.email}
-        exts = {row.customer_id for row in rows if row.customer_id}
+    def _members(self, rows: list[Row]) -> tuple[dict, dict]:
+        """The rows' members, by lower-case email and by external id.
+
+        Members already looked up (and those the import created) are remembered, up to
+        ``MEMBER_CACHE`` of them, so that a customer with many orders costs one look-up for
+        the whole file rather than one per batch; emails and ids known to be absent too,
+        until the import creates members. The returned mappings may hold other members.
+        """
+        all_emails = {row.email for row in rows if row.email}
+        all_exts = {row.customer_id for row in rows if row.customer_id}
+        emails = all_emails - self._absent_emails - self._by_email.keys()
+        exts = all_exts - self._absent_exts - self._by_ext.keys()
+        if not (emails or exts):
+            return self._by_email, self._by_ext
+        if len(self._by_email) + len(emails) > MEMBER_CACHE:
+            # A fresh start keeps memory bounded at any size; the batch's own members are
+            # all looked up again, so none of them is forgotten while it is being used.
+            self._by_email, self._by_ext = {}, {}
+            emails, exts = all_emails - self._absent_emails, all_exts - self._absent_exts
         fields = ["id", "email", "external_id", "status", "points_balance"]
         if self.postgres:
             query = Member.objects.extra(
@@ -240,22 +272,29 @@ class Importer:
             )
         if self.tier_field:
             fields += ["tier__earn_multiplier", "tier__name"]
-        by_email, by_ext = {}, {}
         for values in query.values(*fields):  # plain values: no model instances per row
-            member = SimpleNamespace(
-                pk=values["id"],
-                email=values["email"],
-                status=values["status"],
-                points_balance=values["points_balance"],
-                tier=(
-                    values.get("tier__earn_multiplier") or Decimal(1),
-                    values.get("tier__name") or "",
+            self._remember(
+                SimpleNamespace(
+                    pk=values["id"],
+                    email=values["email"],
+                    status=values["status"],
+                    points_balance=values["points_balance"],
+                    tier=(
+                        values.get("tier__earn_multiplier") or Decimal(1),
+                        values.get("tier__name") or "",
+                    ),
                 ),
+                values["external_id"],
             )
-            by_email[member.email.lower()] = member
-            if values["external_id"]:
-                by_ext[values["external_id"]] = member
-        return by_email, by_ext
+        if len(self._absent_emails) + len(self._absent_exts) < MEMBER_CACHE:
+            self._absent_emails.update(emails.difference(self._by_email))
+            self._absent_exts.update(exts.difference(self._by_ext))
+        return self._by_email, self._by_ext
+
+    def _remember(self, member: SimpleNamespace, external_id: str | None) -> None:
+        self._by_email[member.email.lower()] = member
+        if external_id:
+            self._by_ext[external_id] = member
 
     # ------------------------------------------------------------ pass 1
 
@@ -425,24 +464,47 @@ class Importer:
         return []
 
     def _create_members(self, scratch: Scratch) -> None:
+        self._absent_emails.clear()  # absent no more, once created
+        self._absent_exts.clear()
         batch = []
         for email, enrolled_at, ext, first, last in scratch.new_members():
-            batch.append(
-                Member(
-                    email=email,
-                    external_id=ext,
-                    first_name=first,
-                    last_name=last,
-                    enrolled_at=enrolled_at,
-                )
-            )
+            batch.append((email, enrolled_at, ext, first, last))
             if len(batch) >= 5000:
-                Member.objects.bulk_create(batch)
-                self.report.members_created += len(batch)
+                self._insert_members(batch)
                 batch = []
         if batch:
-            Member.objects.bulk_create(batch)
-            self.report.members_created += len(batch)
+            self._insert_members(batch)
+
+    def _insert_members(self, batch: list[tuple]) -> None:
+        members = [
+            Member(
+                email=email,
+                external_id=ext,
+                first_name=first,
+                last_name=last,
+                enrolled_at=enrolled_at,
+                card_code=code,
+            )
+            for (email, enrolled_at, ext, first, last), code in zip(
+                batch, new_card_codes(len(batch)), strict=True
+            )
+        ]
+        Member.objects.bulk_create(members)
+        self.report.members_created += len(members)
+        if len(self._by_email) + len(members) > MEMBER_CACHE:
+            return  # looked up when needed
+        for member in members:
+            if member.pk is not None:  # databases that return the new ids
+                self._remember(
+                    SimpleNamespace(
+                        pk=member.pk,
+                        email=member.email,
+                        status=member.status,
+                        points_balance=0,
+                        tier=(Decimal(1), ""),
+                    ),
+                    member.external_id,
+                )
 
     def write(self, invalid: set[int], scratch: Scratch) -> None:
         writer = Writer()
@@ -649,6 +711,9 @@ class Importer:
             else None,
         )
         touched.add(member.pk)
+        member.points_balance = Member.objects.values_list("points_balance", flat=True).get(
+            pk=member.pk
+        )  # remembered for the member's next rows
         self.report.purchases_created += 1
         self.report.points_awarded += purchase.points_earned
         self._preview([(row, member, purchase.points_earned)], [purchase.pk])

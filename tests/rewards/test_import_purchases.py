@@ -247,6 +247,35 @@ def test_many_small_batches_write_every_row_once_with_consistent_ledgers(tmp_pat
     assert_ledger_consistent()
 
 
+@pytest.mark.parametrize("remembered", [1000, 2])
+def test_a_customer_in_many_batches_is_looked_up_once_and_keeps_their_tier(
+    tmp_path, monkeypatch, remembered
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rewards.importing import importer
+
+    monkeypatch.setattr(importer, "MEMBER_CACHE", remembered)  # 2: forgets all the time
+    gold = TierFactory(name="Gold", threshold=Decimal("100000"), earn_multiplier=Decimal("2"))
+    vip = MemberFactory(email="vip@example.com", tier=gold)
+    body = "".join(
+        f"V{i},{'vip' if i % 2 else f'new{i % 3}'}@example.com,,{days_ago(3 + i)},10.00,EUR,,\n"
+        for i in range(12)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        report = run(csv_file(tmp_path, body), batch_size=2)
+    lookups = [q for q in queries.captured_queries if 'FROM "members_member"' in q["sql"]]
+    assert report.purchases_created == 12 and report.members_created == 3
+    vip_points = [p.points_earned for p in Purchase.objects.filter(member=vip)]
+    assert vip_points == [20] * 6  # every row at the tier's rate, remembered or not
+    assert balance(vip) == 120
+    if remembered > 10:
+        # pass 1: batches until every customer has been seen; pass 2: none at all
+        assert len(lookups) <= 4, [q["sql"][:80] for q in lookups]
+    assert_ledger_consistent()
+
+
 def test_an_order_recorded_by_someone_else_during_the_import_rolls_it_all_back(
     tmp_path, monkeypatch
 ):
