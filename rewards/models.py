@@ -191,10 +191,15 @@ class EarnRule(models.Model):
         except ValueError:
             raise ValidationError({"weekdays": "Use numbers 1 to 7 separated by commas."}) from None
 
-    def weekday_set(self) -> set[int]:
-        days = {int(d) for d in self.weekdays.replace(" ", "").split(",") if d}
+    def weekday_set(self) -> frozenset[int]:
+        # Parsed once per value: every purchase (a million in an import) asks each rule.
+        cached = self.__dict__.get("_weekday_set")
+        if cached is not None and cached[0] == self.weekdays:
+            return cached[1]
+        days = frozenset(int(d) for d in self.weekdays.replace(" ", "").split(",") if d)
         if any(d < 1 or d > 7 for d in days):
             raise ValueError(self.weekdays)
+        self.__dict__["_weekday_set"] = (self.weekdays, days)
         return days
 
 
