@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,7 +47,18 @@ from .writer import Breakdown, Writer
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 200
-MEMBER_CACHE = 250_000  # members remembered between batches (a few dozen MB at most)
+MEMBER_CACHE = 150_000  # members remembered between batches (about 50 MB at most)
+BASE_TIER = (Decimal(1), "")
+
+
+class _Member:
+    """What the import needs of a member (slots: 150,000 of them stay small)."""
+
+    __slots__ = ("pk", "email", "status", "points_balance", "tier")
+
+    def __init__(self, pk, email, status, points_balance, tier=BASE_TIER):
+        self.pk, self.email, self.status = pk, email, status
+        self.points_balance, self.tier = points_balance, tier
 
 
 @dataclass
@@ -163,9 +173,9 @@ class Importer:
         self.rules = services.active_rules()
         self._earn_cache: dict = {}
         self._expiry_days: dict = {}
-        self._by_email: dict[str, SimpleNamespace] = {}
+        self._by_email: dict[str, _Member] = {}
         self._channel_has_orders: dict[int, bool] = {}
-        self._by_ext: dict[str, SimpleNamespace] = {}
+        self._by_ext: dict[str, _Member] = {}
         self._absent_emails: set[str] = set()
         self._absent_exts: set[str] = set()
         self.postgres = connection.vendor == "postgresql"
@@ -273,16 +283,14 @@ class Importer:
         if self.tier_field:
             fields += ["tier__earn_multiplier", "tier__name"]
         for values in query.values(*fields):  # plain values: no model instances per row
+            multiplier = values.get("tier__earn_multiplier")
             self._remember(
-                SimpleNamespace(
-                    pk=values["id"],
-                    email=values["email"],
-                    status=values["status"],
-                    points_balance=values["points_balance"],
-                    tier=(
-                        values.get("tier__earn_multiplier") or Decimal(1),
-                        values.get("tier__name") or "",
-                    ),
+                _Member(
+                    values["id"],
+                    values["email"],
+                    values["status"],
+                    values["points_balance"],
+                    (multiplier, values["tier__name"] or "") if multiplier else BASE_TIER,
                 ),
                 values["external_id"],
             )
@@ -291,7 +299,7 @@ class Importer:
             self._absent_exts.update(exts.difference(self._by_ext))
         return self._by_email, self._by_ext
 
-    def _remember(self, member: SimpleNamespace, external_id: str | None) -> None:
+    def _remember(self, member: _Member, external_id: str | None) -> None:
         self._by_email[member.email.lower()] = member
         if external_id:
             self._by_ext[external_id] = member
@@ -496,14 +504,7 @@ class Importer:
         for member in members:
             if member.pk is not None:  # databases that return the new ids
                 self._remember(
-                    SimpleNamespace(
-                        pk=member.pk,
-                        email=member.email,
-                        status=member.status,
-                        points_balance=0,
-                        tier=(Decimal(1), ""),
-                    ),
-                    member.external_id,
+                    _Member(member.pk, member.email, member.status, 0), member.external_id
                 )
 
     def write(self, invalid: set[int], scratch: Scratch) -> None:
@@ -570,7 +571,7 @@ class Importer:
             if member is None and row.email:
                 member = by_email.get(row.email)
             channel = self.channels[row.channel]
-            tier = member.tier if member is not None else (Decimal(1), "")
+            tier = member.tier if member is not None else BASE_TIER
             result, breakdown = self._earn(row, channel, tier)
             points = result.points
             status = Purchase.Status.COMPLETED
