@@ -511,8 +511,10 @@ class Importer:
         writer = Writer()
         try:
             self._write(invalid, scratch, writer)
-        finally:
-            writer.close()
+        except BaseException:
+            writer.close(quiet=True)  # the connection is ours again; the first error wins
+            raise
+        writer.close()
 
     def _write(self, invalid: set[int], scratch: Scratch, writer: Writer) -> None:
         self._create_members(scratch)

@@ -161,9 +161,13 @@ class Writer:
             with connection.wrap_database_errors:  # psycopg's errors as Django's
                 job.result()
 
-    def close(self) -> None:
+    def close(self, *, quiet: bool = False) -> None:
+        """Wait for the batch being sent; ``quiet``: an error of its own is not raised."""
         try:
             self.wait()
+        except Exception:
+            if not quiet:
+                raise
         finally:
             if self._thread is not None:
                 self._thread.shutdown()
