@@ -218,16 +218,16 @@ def record_purchase(**kwargs) -> Purchase:
     try:
         return _record_purchase(**kwargs)
     except IntegrityError as exc:
-        # The same channel + order id, recorded concurrently (e.g. for another member):
-        # the unique key refused it and the whole transaction was rolled back.
+        # The same channel + order id (recorded before, or concurrently for another
+        # member): the unique key refused it and the purchase's writes were rolled back.
         if not any(
             mark in str(exc)
             for mark in ("purchase_channel_order_uniq", "rewards_purchase.order_id")
         ):
             raise
         raise ApplicationError(
-            f"order {kwargs.get('order_id')} on channel {kwargs.get('channel')} "
-            "is already recorded",
+            f"order {(kwargs.get('order_id') or '').strip()} on channel "
+            f"{(kwargs.get('channel') or '').strip()} is already recorded",
             code="duplicate_order",
             field="order_id",
         ) from None
@@ -253,6 +253,10 @@ def _record_purchase(
     The points are pending until the program's return window has passed (counted
     from ``purchased_at``), and expire by the program's policy counted from the same
     date, so a purchase recorded late (or imported) is treated as of its own date.
+
+    A duplicate order is refused by the unique key (channel, order id) when the purchase
+    is inserted, not by a query beforehand: ``record_purchase`` turns that error into
+    ``duplicate_order``, and the transaction (a savepoint in a caller's) is rolled back.
     """
     order_id = (order_id or "").strip()
     if not order_id:
@@ -275,12 +279,6 @@ def _record_purchase(
     parsed_lines = _lines(lines)
     if member_id is not None and member is None:
         raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
-    if Purchase.objects.filter(channel=chan, order_id=order_id).exists():
-        raise ApplicationError(
-            f"order {order_id} on channel {chan.code} is already recorded",
-            code="duplicate_order",
-            field="order_id",
-        )
 
     multiplier, tier_name = tier_multiplier(member, snapshot)
     result = earning.calculate(
