@@ -90,3 +90,37 @@ class RowLoader:
                 value = convert(value, col, connection)
             values[index] = value
         return self.model.from_db(connection.alias, attnames, values)
+
+
+def insert_values(obj, connection, *, skip: tuple[str, ...] = ()) -> tuple[str, list]:
+    """The columns and values of an INSERT of ``obj``, prepared as ``Model.save`` prepares them."""
+    fields = [f for f in obj._meta.concrete_fields if not f.primary_key and f.attname not in skip]
+    quote = connection.ops.quote_name
+    return ", ".join(quote(f.column) for f in fields), [
+        f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields
+    ]
+
+
+def saved(obj, pk, connection) -> None:
+    """Mark ``obj`` as the row just inserted with this primary key."""
+    obj.pk = pk
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert(obj, connection) -> None:
+    """Insert ``obj`` in one hand-written statement: what ``save(force_insert=True)`` does,
+    for a hot path, without its compilation and without model signals (like
+    ``bulk_create``). Database errors (e.g. a unique key) are Django's, as usual."""
+    columns, values = insert_values(obj, connection)
+    table = connection.ops.quote_name(obj._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(
+                f"{sql} RETURNING {connection.ops.quote_name(obj._meta.pk.column)}", values
+            )
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, values)
+            pk = cursor.lastrowid
+    saved(obj, pk, connection)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from loyalty.db import insert_values, saved
 from members.models import Member
 
 from .models import LedgerEntry, LotMovement, PointLot, Program
@@ -198,15 +199,6 @@ class Posting:
         return entry
 
 
-def _insert_row(obj, *, skip: tuple[str, ...] = ()) -> tuple[str, list]:
-    """The columns and values of an INSERT of ``obj``, prepared as ``Model.save`` prepares them."""
-    fields = [f for f in obj._meta.concrete_fields if not f.primary_key and f.attname not in skip]
-    quote = connection.ops.quote_name
-    return ", ".join(quote(f.column) for f in fields), [
-        f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields
-    ]
-
-
 def _post_credit(entry: LedgerEntry, lot: PointLot, points: int, pending: int) -> None:
     """Write a credit to one new lot in ONE statement (PostgreSQL): the entry, the lot,
     its movement and the member's cached balances.
@@ -215,8 +207,8 @@ def _post_credit(entry: LedgerEntry, lot: PointLot, points: int, pending: int) -
     one round trip instead of four ORM statements, whose compilation cost more than
     the database's work. Like ``bulk_create``, no model signal is sent.
     """
-    entry_columns, entry_values = _insert_row(entry)
-    lot_columns, lot_values = _insert_row(lot, skip=("entry_id",))
+    entry_columns, entry_values = insert_values(entry, connection)
+    lot_columns, lot_values = insert_values(lot, connection, skip=("entry_id",))
 
     def marks(values):
         return ", ".join(["%s"] * len(values))
@@ -234,9 +226,9 @@ def _post_credit(entry: LedgerEntry, lot: PointLot, points: int, pending: int) -
             "SELECT (SELECT id FROM e), (SELECT id FROM l)",
             [*entry_values, *lot_values, lot.points, points, pending, entry.member_id],
         )
-        entry.pk, lot.pk = cursor.fetchone()
-    for obj in (entry, lot):
-        obj._state.adding, obj._state.db = False, connection.alias
+        entry_id, lot_id = cursor.fetchone()
+    saved(entry, entry_id, connection)
+    saved(lot, lot_id, connection)
     lot.entry = entry
     entry.member.points_balance += points
     entry.member.pending_points += pending

@@ -12,11 +12,11 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from loyalty.db import retry_on_conflict
+from loyalty.db import insert, retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
 
@@ -305,7 +305,7 @@ def _record_purchase(
     elif not award_points:
         breakdown, points = [{"rule_id": None, "rule": "points not awarded", "points": 0}], 0
 
-    purchase = Purchase.objects.create(
+    purchase = Purchase(
         channel=chan,
         order_id=order_id,
         member=member,
@@ -318,18 +318,20 @@ def _record_purchase(
         points_earned=points,
         earn_breakdown=breakdown,
     )
-    PurchaseLine.objects.bulk_create(
-        PurchaseLine(
-            purchase=purchase,
-            sku=line.sku,
-            category=line.category,
-            quantity=line.quantity,
-            amount=line.amount,
-            is_gift_card=line.is_gift_card,
-            is_reward_item=line.is_reward_item,
+    insert(purchase, connection)  # one hand-written INSERT: no ORM compilation, no signals
+    if parsed_lines:
+        PurchaseLine.objects.bulk_create(
+            PurchaseLine(
+                purchase=purchase,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                amount=line.amount,
+                is_gift_card=line.is_gift_card,
+                is_reward_item=line.is_reward_item,
+            )
+            for line in parsed_lines
         )
-        for line in parsed_lines
-    )
     if points > 0:
         posting = Posting(
             member=member,

@@ -35,6 +35,14 @@ def test_a_purchase_credits_points_to_the_ledger_and_a_lot(member):
     assert_ledger_consistent()
 
 
+def test_the_purchase_returned_is_the_row_stored(member):
+    purchase = buy(member, amount="12.34", shipping_amount="2.00", lines=[{"amount": "10.34"}])
+    stored = Purchase.objects.get(pk=purchase.pk)
+    for field in Purchase._meta.concrete_fields:
+        assert getattr(purchase, field.attname) == getattr(stored, field.attname), field.name
+    assert stored.lines.get().amount == Decimal("10.34")
+
+
 def test_points_expire_twelve_months_after_the_purchase(member):
     when = timezone.now() - timedelta(days=10)
     buy(member, purchased_at=when)
