@@ -20,7 +20,7 @@ or save them (``Program.get()`` gives a program of your own).
 
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from loyalty.db import RowLoader
 from members.models import Member, Tier
@@ -97,13 +97,14 @@ def lock_member(member_id: int) -> tuple[Member | None, Snapshot]:
     not seen, as if the purchase had run first.
     """
     features = connection.features
+    table = connection.ops.quote_name(Member._meta.db_table)
     lock = ""
     if features.has_select_for_update:
-        lock = " FOR UPDATE" + (" OF members_member" if features.has_select_for_update_of else "")
+        lock = " FOR UPDATE" + (f" OF {table}" if features.has_select_for_update_of else "")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_members.columns(connection)}, ({TOKEN_SQL}) "  # noqa: S608
-            f"FROM members_member WHERE members_member.id = %s{lock}",
+            f"FROM {table} WHERE {table}.id = %s{lock}",
             [member_id],
         )
         row = cursor.fetchone()
@@ -129,14 +130,15 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Create (again) the triggers that change the token on every write to ``WATCHED``.
 
     Run after every ``migrate`` (post_migrate), not by a migration: SQLite drops a
-    table's triggers whenever a migration rebuilds the table. Idempotent.
+    table's triggers whenever a migration rebuilds the table. Idempotent, and in one
+    transaction: processes still running while a deploy migrates never miss a write.
     """
     db = connections[using]
     tables = [model._meta.db_table for model in WATCHED]
     version = ConfigVersion._meta.db_table
     if db.vendor not in VENDORS or not {version, *tables} <= set(db.introspection.table_names()):
         return
-    with db.cursor() as cursor:
+    with transaction.atomic(using=using), db.cursor() as cursor:
         if db.vendor == "postgresql":
             cursor.execute(_POSTGRESQL_FUNCTION)
             for table in tables:

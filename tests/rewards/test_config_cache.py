@@ -16,7 +16,7 @@ from django.urls import reverse
 from members.models import Member, Tier
 from rewards import config, services
 from rewards.models import Channel, EarnRule, Program
-from tests.conftest import skip_unless_postgresql
+from tests.conftest import on_postgresql, skip_unless_postgresql
 from tests.factories import ChannelFactory, EarnRuleFactory, TierFactory, UserFactory
 from tests.helpers import run_at_once
 
@@ -137,6 +137,19 @@ def test_every_write_to_a_settings_table_changes_the_token(model, program):
         before = config.read_token()
         write()
         assert config.read_token() not in (None, before)
+
+
+def test_a_trigger_lost_when_a_migration_rebuilds_a_table_comes_back_after_migrate(member):
+    rule = EarnRuleFactory(multiplier=Decimal("2"))
+    assert buy(member, "A1") == 20
+    with connection.cursor() as cursor:  # what SQLite does to a table a migration rebuilds
+        if on_postgresql():
+            cursor.execute("DROP TRIGGER rewards_earnrule_config_token ON rewards_earnrule")
+        else:
+            cursor.execute("DROP TRIGGER rewards_earnrule_config_token_update")
+    config.install_triggers()  # post_migrate
+    EarnRule.objects.filter(pk=rule.pk).update(multiplier=Decimal("3"))
+    assert buy(member, "A2") == 30
 
 
 def test_installing_the_triggers_again_changes_nothing(member):
