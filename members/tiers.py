@@ -19,7 +19,7 @@ Rules:
 """
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
@@ -250,18 +250,23 @@ def _lock(member_id: int) -> Member:
         ) from None
 
 
-@transaction.atomic
-def upgrade_member(*, member_id: int, now: datetime | None = None) -> TierChange | None:
-    """Move the member up at once if they now qualify for a higher tier (never down)."""
-    tiers = list(Tier.objects.all())
+def upgrade_member(
+    *, member_id: int, now: datetime | None = None, tiers: Sequence[Tier] | None = None
+) -> TierChange | None:
+    """Move the member up at once if they now qualify for a higher tier (never down).
+
+    ``tiers``: all the tiers, when the caller already has them (a purchase does).
+    """
+    tiers = list(Tier.objects.all()) if tiers is None else list(tiers)
     if not tiers:
-        return None
-    member = _lock(member_id)
-    if member.status == Member.Status.CLOSED:
-        return None
-    now = now or timezone.now()
-    measures = Measures([member.pk], tiers, now, open_end=True)
-    return _apply(member, decide(member, tiers, measures, upgrades_only=True), now)
+        return None  # no tiers, nothing to lock or measure
+    with transaction.atomic():
+        member = _lock(member_id)
+        if member.status == Member.Status.CLOSED:
+            return None
+        now = now or timezone.now()
+        measures = Measures([member.pk], tiers, now, open_end=True)
+        return _apply(member, decide(member, tiers, measures, upgrades_only=True), now)
 
 
 def upgrade_members(*, member_ids: list[int], now: datetime | None = None) -> int:

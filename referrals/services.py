@@ -16,7 +16,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -237,21 +237,31 @@ def _qualify(referral: Referral, purchase: Purchase, config: ReferralSettings) -
     referral.save(update_fields=["qualifying_purchase", "qualified_at", "reward_due_at", "status"])
 
 
+def _open_referral_sql() -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return (
+        f"SELECT id FROM {Referral._meta.db_table} WHERE referee_id = %s "  # noqa: S608
+        f"AND qualifying_purchase_id IS NULL AND status IN (%s, %s){lock}"
+    )
+
+
 def on_purchase_recorded(sender, purchase, **kwargs):
-    """A referee's first purchase of the minimum amount qualifies their referral."""
+    """A referee's first purchase of the minimum amount qualifies their referral.
+
+    Asked on every purchase, and almost always answered "none": the question is
+    hand-written SQL (a queryset would cost several times the query), and the
+    referral is loaded only when there is one (already locked, as the referee's).
+    """
     if purchase.member_id is None:
         return
-    referral = (
-        Referral.objects.select_for_update()
-        .filter(
-            referee_id=purchase.member_id,
-            qualifying_purchase__isnull=True,
-            status__in=[Referral.Status.PENDING, Referral.Status.AWAITING_APPROVAL],
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _open_referral_sql(),
+            [purchase.member_id, Referral.Status.PENDING, Referral.Status.AWAITING_APPROVAL],
         )
-        .first()
-    )
-    if referral is not None:
-        _qualify(referral, purchase, ReferralSettings.get())
+        row = cursor.fetchone()
+    if row is not None:
+        _qualify(Referral.objects.get(pk=row[0]), purchase, ReferralSettings.get())
 
 
 def on_purchase_refunded(sender, purchase, refund, **kwargs):

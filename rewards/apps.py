@@ -8,12 +8,15 @@ class RewardsConfig(AppConfig):
     verbose_name = "Points and rewards"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from members import tiers
         from members.models import Member
 
-        from . import actions, signals, tiering
+        from . import actions, config, signals, tiering
+
+        # The triggers that tell every process when the cached settings changed.
+        post_migrate.connect(config.install_triggers, sender=self, dispatch_uid="config_triggers")
 
         # Tiers: rewards computes the measures; members decides (it imports no other app).
         tiers.set_measure_provider(tiering.measure)

@@ -9,9 +9,11 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from loyalty.db import insert_values, saved
 from members.models import Member
 
 from .models import LedgerEntry, LotMovement, PointLot, Program
@@ -148,6 +150,13 @@ class Posting:
             paid += self.take(owed - paid)
         self.move(debt, paid)
 
+    def _one_new_lot(self) -> bool:
+        """Is this posting a credit to one new lot, and nothing else (most postings are)?"""
+        if len(self.new_lots) != 1 or len(self.moves) != 1:
+            return False
+        lot, points = self.moves[0]
+        return lot is self.new_lots[0] and points == lot.points == lot.remaining
+
     def post(self, **fields) -> LedgerEntry:
         """Write the entry, its lots and movements, and update the cached balances."""
         points = pending = 0
@@ -158,7 +167,7 @@ class Posting:
                 points += delta
         points += fields.pop("extra_points", 0)
         pending += fields.pop("extra_pending", 0)
-        entry = LedgerEntry.objects.create(
+        entry = LedgerEntry(
             member=self.member,
             kind=self.kind,
             points=points,
@@ -167,6 +176,10 @@ class Posting:
             idempotency_key=self.idempotency_key,
             **fields,
         )
+        if self._one_new_lot() and connection.vendor == "postgresql":
+            _post_credit(entry, self.new_lots[0], points, pending)
+            return entry
+        entry.save(force_insert=True)
         for lot in self.new_lots:
             lot.entry = entry
         PointLot.objects.bulk_create(self.new_lots)
@@ -184,6 +197,41 @@ class Posting:
             self.member.points_balance += points
             self.member.pending_points += pending
         return entry
+
+
+def _post_credit(entry: LedgerEntry, lot: PointLot, points: int, pending: int) -> None:
+    """Write a credit to one new lot in ONE statement (PostgreSQL): the entry, the lot,
+    its movement and the member's cached balances.
+
+    The same rows as the general path of ``Posting.post`` (the tests compare them), in
+    one round trip instead of four ORM statements, whose compilation cost more than
+    the database's work. Like ``bulk_create``, no model signal is sent.
+    """
+    entry_columns, entry_values = insert_values(entry, connection)
+    lot_columns, lot_values = insert_values(lot, connection, skip=("entry_id",))
+
+    def marks(values):
+        return ", ".join(["%s"] * len(values))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {LedgerEntry._meta.db_table} ({entry_columns}) "  # noqa: S608
+            f"VALUES ({marks(entry_values)}) RETURNING id), "
+            f"l AS (INSERT INTO {PointLot._meta.db_table} ({lot_columns}, entry_id) "
+            f"VALUES ({marks(lot_values)}, (SELECT id FROM e)) RETURNING id), "
+            f"m AS (INSERT INTO {LotMovement._meta.db_table} (entry_id, lot_id, points) "
+            "VALUES ((SELECT id FROM e), (SELECT id FROM l), %s)), "
+            f"b AS (UPDATE {Member._meta.db_table} SET points_balance = points_balance + %s, "
+            "pending_points = pending_points + %s WHERE id = %s) "
+            "SELECT (SELECT id FROM e), (SELECT id FROM l)",
+            [*entry_values, *lot_values, lot.points, points, pending, entry.member_id],
+        )
+        entry_id, lot_id = cursor.fetchone()
+    saved(entry, entry_id, connection)
+    saved(lot, lot_id, connection)
+    lot.entry = entry
+    entry.member.points_balance += points
+    entry.member.pending_points += pending
 
 
 def spendable_lots(member: Member, *, now: datetime | None = None):

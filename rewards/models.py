@@ -203,6 +203,17 @@ class EarnRule(models.Model):
         return days
 
 
+class ConfigVersion(models.Model):
+    """One row: a random token that changes with every write to the program, the channels,
+    the earn rules or the tiers. Database triggers write it (``rewards/config.py``), so
+    that every process knows when its cached copy of those settings is out of date."""
+
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
 class Purchase(models.Model):
     """A customer's order, keyed by channel + order id.
 

@@ -12,15 +12,15 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from loyalty.db import retry_on_conflict
+from loyalty.db import insert, retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
 
-from . import currencies, earning, signals
+from . import config, currencies, earning, signals
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -149,27 +149,31 @@ def _lines(lines: list[dict] | None) -> list[earning.Line]:
     return parsed
 
 
-def get_channel(code: str) -> Channel:
-    try:
-        return Channel.objects.get(code=(code or "").strip())
-    except Channel.DoesNotExist:
-        known = ", ".join(Channel.objects.values_list("code", flat=True)) or "none defined"
+def get_channel(code: str, snapshot: config.Snapshot | None = None) -> Channel:
+    """The channel of this code, from the cached settings (``rewards/config.py``)."""
+    snapshot = snapshot or config.current()
+    found = snapshot.channels.get((code or "").strip())
+    if found is None:
+        known = ", ".join(sorted(snapshot.channels)) or "none defined"
         raise ApplicationError(
             f"unknown channel {code!r} (known: {known})", code="unknown_channel", field="channel"
-        ) from None
+        )
+    return found
 
 
-def tier_multiplier(member: Member | None) -> tuple[Decimal, str]:
+def tier_multiplier(
+    member: Member | None, snapshot: config.Snapshot | None = None
+) -> tuple[Decimal, str]:
     """The member's tier earn multiplier (1 when the member has no tier)."""
-    tier = getattr(member, "tier", None) if member else None
-    if tier is None:
+    if member is None or member.tier_id is None:
         return Decimal(1), ""
+    tier = (snapshot.tier(member.tier_id) if snapshot else None) or member.tier
     return tier.earn_multiplier, tier.name
 
 
-def _basket(channel, amount, shipping_amount, tax_amount):
+def _basket(snapshot: config.Snapshot, channel, amount, shipping_amount, tax_amount):
     """The validated channel and money of a basket (shared by quoting and recording)."""
-    chan = get_channel(channel)
+    chan = get_channel(channel, snapshot)
     amount = to_money(amount, field="amount")
     shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
     tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
@@ -191,13 +195,13 @@ def quote_points(
     member_id: int | None = None,
 ) -> earning.Earning:
     """The points a basket would earn, without recording anything."""
-    program = Program.get()
-    chan, amount, shipping, tax = _basket(channel, amount, shipping_amount, tax_amount)
+    snapshot = config.current()
+    chan, amount, shipping, tax = _basket(snapshot, channel, amount, shipping_amount, tax_amount)
     member = Member.objects.filter(pk=member_id).first() if member_id else None
-    multiplier, tier_name = tier_multiplier(member)
+    multiplier, tier_name = tier_multiplier(member, snapshot)
     return earning.calculate(
-        program=program,
-        rules=active_rules(),
+        program=snapshot.program,
+        rules=snapshot.rules,
         channel=chan,
         amount=amount,
         shipping_amount=shipping,
@@ -214,16 +218,16 @@ def record_purchase(**kwargs) -> Purchase:
     try:
         return _record_purchase(**kwargs)
     except IntegrityError as exc:
-        # The same channel + order id, recorded concurrently (e.g. for another member):
-        # the unique key refused it and the whole transaction was rolled back.
+        # The same channel + order id (recorded before, or concurrently for another
+        # member): the unique key refused it and the purchase's writes were rolled back.
         if not any(
             mark in str(exc)
             for mark in ("purchase_channel_order_uniq", "rewards_purchase.order_id")
         ):
             raise
         raise ApplicationError(
-            f"order {kwargs.get('order_id')} on channel {kwargs.get('channel')} "
-            "is already recorded",
+            f"order {(kwargs.get('order_id') or '').strip()} on channel "
+            f"{(kwargs.get('channel') or '').strip()} is already recorded",
             code="duplicate_order",
             field="order_id",
         ) from None
@@ -249,14 +253,23 @@ def _record_purchase(
     The points are pending until the program's return window has passed (counted
     from ``purchased_at``), and expire by the program's policy counted from the same
     date, so a purchase recorded late (or imported) is treated as of its own date.
+
+    A duplicate order is refused by the unique key (channel, order id) when the purchase
+    is inserted, not by a query beforehand: ``record_purchase`` turns that error into
+    ``duplicate_order``, and the transaction (a savepoint in a caller's) is rolled back.
     """
-    program = Program.get()
     order_id = (order_id or "").strip()
     if not order_id:
         raise ApplicationError("order_id is required", field="order_id")
     if len(order_id) > 100:
         raise ApplicationError("order_id is longer than 100 characters", field="order_id")
-    chan, amount, shipping, tax = _basket(channel, amount, shipping_amount, tax_amount)
+    # The member is locked first, by the statement that also reads the settings' token.
+    if member_id is not None:
+        member, snapshot = config.lock_member(member_id)
+    else:
+        member, snapshot = None, config.current()
+    program = snapshot.program
+    chan, amount, shipping, tax = _basket(snapshot, channel, amount, shipping_amount, tax_amount)
     code = check_currency(program, currency)
     purchased_at = _aware(purchased_at, "purchased_at")
     if purchased_at > timezone.now() + CLOCK_SKEW:
@@ -264,19 +277,13 @@ def _record_purchase(
             f"purchased_at {purchased_at.isoformat()} is in the future", field="purchased_at"
         )
     parsed_lines = _lines(lines)
+    if member_id is not None and member is None:
+        raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
 
-    member = lock_member(member_id) if member_id is not None else None
-    if Purchase.objects.filter(channel=chan, order_id=order_id).exists():
-        raise ApplicationError(
-            f"order {order_id} on channel {chan.code} is already recorded",
-            code="duplicate_order",
-            field="order_id",
-        )
-
-    multiplier, tier_name = tier_multiplier(member)
+    multiplier, tier_name = tier_multiplier(member, snapshot)
     result = earning.calculate(
         program=program,
-        rules=active_rules(),
+        rules=snapshot.rules,
         channel=chan,
         amount=amount,
         shipping_amount=shipping,
@@ -298,7 +305,7 @@ def _record_purchase(
     elif not award_points:
         breakdown, points = [{"rule_id": None, "rule": "points not awarded", "points": 0}], 0
 
-    purchase = Purchase.objects.create(
+    purchase = Purchase(
         channel=chan,
         order_id=order_id,
         member=member,
@@ -311,18 +318,20 @@ def _record_purchase(
         points_earned=points,
         earn_breakdown=breakdown,
     )
-    PurchaseLine.objects.bulk_create(
-        PurchaseLine(
-            purchase=purchase,
-            sku=line.sku,
-            category=line.category,
-            quantity=line.quantity,
-            amount=line.amount,
-            is_gift_card=line.is_gift_card,
-            is_reward_item=line.is_reward_item,
+    insert(purchase, connection)  # one hand-written INSERT: no ORM compilation, no signals
+    if parsed_lines:
+        PurchaseLine.objects.bulk_create(
+            PurchaseLine(
+                purchase=purchase,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                amount=line.amount,
+                is_gift_card=line.is_gift_card,
+                is_reward_item=line.is_reward_item,
+            )
+            for line in parsed_lines
         )
-        for line in parsed_lines
-    )
     if points > 0:
         posting = Posting(
             member=member,
@@ -340,7 +349,7 @@ def _record_purchase(
         posting.settle_debt()
         entry = posting.post(purchase=purchase, description=f"Purchase #{order_id}")
         signals.points_credited.send(sender=LedgerEntry, entry=entry)
-    signals.purchase_recorded.send(sender=Purchase, purchase=purchase)
+    signals.purchase_recorded.send(sender=Purchase, purchase=purchase, snapshot=snapshot)
     return purchase
 
 

@@ -4,8 +4,9 @@ All are sent inside the service's transaction (after the ledger is written), so 
 listener's database writes commit or roll back with it; a listener that talks to the
 outside world (webhooks, email) must defer with transaction.on_commit.
 
-- purchase_recorded(sender=Purchase, purchase): a completed purchase was recorded
-  (referrals use it to qualify a referee, tiers to re-measure the member).
+- purchase_recorded(sender=Purchase, purchase, snapshot): a completed purchase was recorded
+  (referrals use it to qualify a referee, tiers to re-measure the member); ``snapshot`` is
+  the settings it was recorded with (``rewards.config.Snapshot``: program, tiers...).
 - purchase_refunded(sender=Purchase, purchase, refund): part or all of a purchase was refunded.
 - redemption_created(sender=Redemption, redemption) / redemption_cancelled(...).
 - points_credited(sender=LedgerEntry, entry): any entry that added points.

@@ -58,9 +58,11 @@ def measure(
     }
 
 
-def on_purchase_recorded(sender, purchase, **kwargs):
+def on_purchase_recorded(sender, purchase, snapshot=None, **kwargs):
     if purchase.member_id:
-        tiers.upgrade_member(member_id=purchase.member_id)
+        # The tiers the purchase was recorded with: no query at all when there are none.
+        known = snapshot.tiers if snapshot is not None else None
+        tiers.upgrade_member(member_id=purchase.member_id, tiers=known)
 
 
 def on_points_credited(sender, entry, **kwargs):

@@ -11,6 +11,35 @@ MAX_ID = 2**63 - 1
 MAX_POINTS = 10**9
 
 
+class Shared:
+    """One serializer built per process and used by every request (and thread) of a hot path.
+
+    Building a serializer deep-copies its declared fields (DRF binds copies to the new
+    serializer): on the purchase path that cost several times validating the input and
+    rendering the output. ``run_validation`` and ``to_representation`` keep no state on
+    the serializer, so one instance serves everyone; ``.data``, ``.errors`` and ``save``
+    do keep state and are not offered here.
+    """
+
+    def __init__(self, serializer_class):
+        self.serializer_class = serializer_class
+        self._serializer = serializer_class()
+
+    def validate(self, data) -> dict:
+        """What ``is_valid(raise_exception=True)`` then ``validated_data`` give."""
+        try:
+            return self._serializer.run_validation(data)
+        except serializers.ValidationError:
+            # Invalid input: a fresh serializer raises exactly what is_valid raises.
+            fresh = self.serializer_class(data=data)
+            fresh.is_valid(raise_exception=True)
+            return fresh.validated_data
+
+    def represent(self, instance) -> dict:
+        """What ``serializer_class(instance).data`` gives."""
+        return self._serializer.to_representation(instance)
+
+
 def money(**kwargs):
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 

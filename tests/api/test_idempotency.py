@@ -21,6 +21,8 @@ def test_a_retried_purchase_returns_the_first_response_and_earns_once(api, membe
     assert second["Idempotent-Replayed"] == "true"
     assert Purchase.objects.count() == 1
     assert balance(member) == 30
+    record = IdempotencyRecord.objects.get()  # stored as JSON, not as a string of JSON
+    assert (record.response_status, record.response_body) == (201, first.json())
 
 
 def test_the_same_json_in_another_key_order_is_the_same_request(api, member):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
@@ -34,6 +35,14 @@ def test_a_purchase_credits_points_to_the_ledger_and_a_lot(member):
     assert_ledger_consistent()
 
 
+def test_the_purchase_returned_is_the_row_stored(member):
+    purchase = buy(member, amount="12.34", shipping_amount="2.00", lines=[{"amount": "10.34"}])
+    stored = Purchase.objects.get(pk=purchase.pk)
+    for field in Purchase._meta.concrete_fields:
+        assert getattr(purchase, field.attname) == getattr(stored, field.attname), field.name
+    assert stored.lines.get().amount == Decimal("10.34")
+
+
 def test_points_expire_twelve_months_after_the_purchase(member):
     when = timezone.now() - timedelta(days=10)
     buy(member, purchased_at=when)
@@ -55,6 +64,22 @@ def test_a_duplicate_order_id_is_refused_and_changes_nothing(member):
     assert exc.value.code == "duplicate_order"
     assert Purchase.objects.count() == 1
     assert balance(member) == 100
+
+
+def test_a_duplicate_order_in_a_callers_transaction_rolls_back_only_the_purchase(
+    member, other_member
+):
+    buy(member)
+    with transaction.atomic():
+        services.adjust_points(member_id=other_member.pk, points=5, reason="welcome")
+        with pytest.raises(ApplicationError, match="order A1 on channel web") as exc:
+            buy(other_member, order_id=" A1 ", channel=" web ", amount="50.00")
+        assert exc.value.code == "duplicate_order"
+        # The caller's transaction goes on: its own write is kept, the purchase's are not.
+        assert balance(other_member) == 5
+    assert Purchase.objects.count() == 1
+    assert LedgerEntry.objects.filter(member=other_member).count() == 1
+    assert_ledger_consistent()
 
 
 def test_the_same_order_id_on_another_channel_is_another_order(member):
