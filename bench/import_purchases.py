@@ -116,16 +116,16 @@ def copy_baseline(path: Path) -> float:
             "currency varchar(3), status varchar(20))"
         )
     began = time.perf_counter()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            "COPY bench_copy_purchase FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy,
-        open(path, "rb") as fh,
-    ):
+    with connection.cursor() as cursor:
+        _copy_file(cursor, path)
+    return time.perf_counter() - began
+
+
+def _copy_file(cursor, path: Path) -> None:
+    sql = "COPY bench_copy_purchase FROM STDIN WITH (FORMAT csv, HEADER true)"
+    with cursor.cursor.copy(sql) as copy, open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
             copy.write(chunk)
-    return time.perf_counter() - began
 
 
 class _Rollback(Exception):
@@ -139,14 +139,7 @@ def database_floor(path: Path) -> float:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("TRUNCATE bench_copy_purchase")
-            with (
-                cursor.cursor.copy(
-                    "COPY bench_copy_purchase FROM STDIN WITH (FORMAT csv, HEADER true)"
-                ) as copy,
-                open(path, "rb") as fh,
-            ):
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
+            _copy_file(cursor, path)
             cursor.execute("ANALYZE bench_copy_purchase")
             began = time.perf_counter()
             cursor.execute(
