@@ -79,12 +79,6 @@ def current(token=_UNREAD) -> Snapshot:
     return snapshot
 
 
-def forget() -> None:
-    """Drop the cached snapshot (the next reader loads it again)."""
-    global _snapshot
-    _snapshot = None
-
-
 _members = RowLoader(Member)
 
 

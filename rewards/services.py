@@ -24,7 +24,6 @@ from . import config, currencies, earning, signals
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
-    EarnRule,
     LedgerEntry,
     PointLot,
     Program,
@@ -120,10 +119,6 @@ def _aware(moment: datetime | None, field: str) -> datetime:
 
 
 # ---------------------------------------------------------------- purchases
-
-
-def active_rules() -> list[EarnRule]:
-    return list(EarnRule.objects.filter(active=True).order_by("pk"))
 
 
 def _lines(lines: list[dict] | None) -> list[earning.Line]:

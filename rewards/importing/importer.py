@@ -28,14 +28,13 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
-from .. import earning, services, signals
+from .. import config, earning, services, signals
 from ..ledger import lot_expiry
 from ..models import (
     Channel,
     LedgerEntry,
     LotMovement,
     PointLot,
-    Program,
     Purchase,
     PurchaseLine,
 )
@@ -161,16 +160,18 @@ class Importer:
         self.options = options or Options()
         self.progress = progress or (lambda *args: None)
         self.report = Report(dry_run=self.options.dry_run)
-        self.program = Program.get()
+        # The same settings a live purchase reads (read only: shared by the process).
+        settings_now = config.current()
+        self.program = settings_now.program
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.now = timezone.now()
-        self.channels = {c.code: c for c in Channel.objects.all()}
+        self.channels = settings_now.channels
         self.create_members = (
             self.program.auto_enroll
             if self.options.create_members is None
             else self.options.create_members
         )
-        self.rules = services.active_rules()
+        self.rules = settings_now.rules
         self._earn_cache: dict = {}
         self._expiry_days: dict = {}
         self._by_email: dict[str, _Member] = {}
