@@ -1,11 +1,11 @@
 """Member, the login user, and the cached balances that the points ledger keeps."""
 
-import secrets
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from loyalty.codes import random_code, random_codes
 
 
 class UserManager(BaseUserManager):
@@ -45,25 +45,16 @@ class User(AbstractUser):
         return self.email
 
 
-CARD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# Byte -> alphabet letter: 256 is a multiple of 32, so every letter is equally likely.
-_CARD_TABLE = bytes.maketrans(bytes(range(256)), CARD_ALPHABET.encode() * 8)
+CARD_CODE_LENGTH = 16  # 32^16 = 2^80 possibilities: unguessable
 
 
 def new_card_codes(count: int) -> list[str]:
-    """``count`` unguessable member card codes (shown as a QR code), for till and shop look-ups.
-
-    16 characters from an alphabet without look-alikes (no 0/O, 1/I) and no punctuation,
-    so a cashier can read it aloud or type it, and no spreadsheet takes it for a formula
-    (32^16 = 2^80 possibilities). One call to the OS's random source for all of them,
-    which matters when an import enrols 100,000 members.
-    """
-    text = secrets.token_bytes(16 * count).translate(_CARD_TABLE).decode("ascii")
-    return [text[i : i + 16] for i in range(0, 16 * count, 16)]
+    """``count`` member card codes (shown as a QR code), for till and shop look-ups."""
+    return random_codes(count, CARD_CODE_LENGTH)
 
 
 def new_card_code() -> str:
-    return new_card_codes(1)[0]
+    return random_code(CARD_CODE_LENGTH)
 
 
 class Member(models.Model):

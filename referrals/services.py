@@ -13,13 +13,13 @@ Web signup: the link ``/r/<code>/`` stores the code in the session
 """
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from loyalty.codes import random_code
 from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
@@ -32,7 +32,6 @@ from .models import Referral, ReferralCode, ReferralSettings
 
 log = logging.getLogger(__name__)
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 32^10 = 2^50 codes: not guessable by trying
 SESSION_KEY = "referral_code"
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -49,7 +48,7 @@ def normalized_email(email: str) -> str:
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_code(CODE_LENGTH)
 
 
 def clean_code(code: str) -> str:

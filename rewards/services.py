@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from loyalty.codes import random_code
 from loyalty.db import insert, retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
@@ -526,11 +527,9 @@ def adjust_points(
 
 # ---------------------------------------------------------------- redemptions
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
-
 
 def new_redemption_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    raw = random_code(12)  # read aloud at a till
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
