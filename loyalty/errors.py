@@ -16,3 +16,8 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def not_found(kind: str, pk, *, field: str | None = None) -> ApplicationError:
+    """``no member with id 7``: the one wording of a missing object, code ``not_found``."""
+    return ApplicationError(f"no {kind} with id {pk}", code="not_found", field=field)

@@ -7,9 +7,17 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, not_found
 
 from .models import Member
+
+
+def lock_member(member_id: int) -> Member:
+    """The member row, locked until the end of the transaction (``Member.lock``)."""
+    try:
+        return Member.lock(member_id)
+    except Member.DoesNotExist:
+        raise not_found("member", member_id, field="member") from None
 
 
 def normalize_email(email: str) -> str:

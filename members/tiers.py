@@ -32,6 +32,7 @@ from loyalty.errors import ApplicationError
 
 from . import signals
 from .models import Member, Tier, TierChange
+from .services import lock_member
 
 # provider(member_ids, *, measure, start, end) -> {member_id: Decimal}; end None: open-ended.
 MeasureProvider = Callable[..., dict[int, Decimal]]
@@ -240,16 +241,6 @@ def _apply(member: Member, decision: Decision, at: datetime) -> TierChange | Non
     return None
 
 
-def _lock(member_id: int) -> Member:
-    try:
-        # No select_related: on PostgreSQL it would lock the tier row too.
-        return Member.objects.select_for_update().get(pk=member_id)
-    except Member.DoesNotExist:
-        raise ApplicationError(
-            f"no member with id {member_id}", code="not_found", field="member"
-        ) from None
-
-
 def upgrade_member(
     *, member_id: int, now: datetime | None = None, tiers: Sequence[Tier] | None = None
 ) -> TierChange | None:
@@ -261,7 +252,7 @@ def upgrade_member(
     if not tiers:
         return None  # no tiers, nothing to lock or measure
     with transaction.atomic():
-        member = _lock(member_id)
+        member = lock_member(member_id)
         if member.status == Member.Status.CLOSED:
             return None
         now = now or timezone.now()
@@ -339,7 +330,7 @@ def evaluate_tiers(*, as_of: datetime | None = None, batch_size: int = 500) -> d
 
 @transaction.atomic
 def _evaluate_one(member_id: int, tiers: list[Tier], measures: Measures, result: dict) -> None:
-    member = _lock(member_id)
+    member = lock_member(member_id)
     decision = decide(member, tiers, measures)  # again, on the locked row
     change = _apply(member, decision, measures.as_of)
     if "tier_grace_until" in decision.updates and decision.updates["tier_grace_until"]:
@@ -375,7 +366,7 @@ def pin_tier(*, member_id: int, tier_id: int | None, reason: str, user=None) -> 
     """Staff set a member's tier by hand; evaluation leaves the member alone until unpinned."""
     reason = _reason(reason)
     tier = _tier(tier_id)
-    member = _lock(member_id)
+    member = lock_member(member_id)
     member.tier_pinned = True
     member.tier_pinned_reason = reason[:255]
     member.save(update_fields=["tier_pinned", "tier_pinned_reason", "updated_at"])
@@ -388,7 +379,7 @@ def pin_tier(*, member_id: int, tier_id: int | None, reason: str, user=None) -> 
 def unpin_tier(*, member_id: int, reason: str, user=None) -> TierChange:
     """Hand the member back to evaluation; the tier stays until the next evaluation decides."""
     reason = _reason(reason)
-    member = _lock(member_id)
+    member = lock_member(member_id)
     if not member.tier_pinned:
         raise ApplicationError(
             f"the tier of {member.email} is not pinned", code="not_pinned", field="member"
@@ -428,7 +419,7 @@ def assign_paid_tier(
     paid_at = paid_at or timezone.now()
     if timezone.is_naive(paid_at):
         raise ApplicationError("paid_at must carry a time zone", field="paid_at")
-    member = _lock(member_id)
+    member = lock_member(member_id)
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
             f"member {member.email} is {member.status}", code="member_not_active", field="member"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from loyalty.codes import random_code
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from rewards.actions import period_bounds
 from rewards.models import ActionRule, LedgerEntry, Program, Purchase
@@ -61,7 +61,7 @@ def ensure_referral_code(*, member_id: int) -> ReferralCode:
     if found is not None:
         return found
     if not Member.objects.filter(pk=member_id).exists():
-        raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
+        raise not_found("member", member_id, field="member")
     for _ in range(5):
         try:
             with transaction.atomic():

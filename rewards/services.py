@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from loyalty.codes import random_code
 from loyalty.db import insert, retry_on_conflict
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, not_found
 from members.models import Member
+from members.services import lock_member
 
 from . import config, currencies, earning, signals
 from .ledger import Posting, lot_expiry, spendable_points
@@ -90,15 +91,6 @@ def check_points(points, *, field: str = "points", allow_negative: bool = False)
             field=field,
         )
     return points
-
-
-def lock_member(member_id: int) -> Member:
-    try:
-        return Member.lock(member_id)
-    except Member.DoesNotExist:
-        raise ApplicationError(
-            f"no member with id {member_id}", code="not_found", field="member"
-        ) from None
 
 
 def check_active(member: Member, *, action: str) -> Member:
@@ -274,7 +266,7 @@ def _record_purchase(
         )
     parsed_lines = _lines(lines)
     if member_id is not None and member is None:
-        raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
+        raise not_found("member", member_id, field="member")
 
     multiplier, tier_name = tier_multiplier(member, snapshot)
     result = earning.calculate(

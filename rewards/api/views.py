@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, not_found
 from members import selectors as member_selectors
 from members import services as member_services
 from members.models import Member
@@ -94,7 +94,7 @@ class SyncListView(IntegrationView, generics.ListAPIView):
 def get_member(member_id: int) -> Member:
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
-        raise ApplicationError(f"no member with id {member_id}", code="not_found", field="member")
+        raise not_found("member", member_id, field="member")
     return member
 
 
