@@ -16,15 +16,11 @@ from django.utils import timezone
 
 from loyalty.admin_mixins import SingletonAdmin
 from loyalty.errors import ApplicationError
+from members import selectors as member_selectors
+from rewards.models import RedemptionRateEstimate
 
 from . import charts, exports, reports, services
-from .models import (
-    AccountingSettings,
-    ClosedPeriod,
-    LiabilitySnapshot,
-    RedemptionRateEstimate,
-    Report,
-)
+from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot, Report
 
 
 class AppendOnlyAdmin(admin.ModelAdmin):
@@ -84,13 +80,16 @@ class RedemptionRateEstimateAdmin(AppendOnlyAdmin):
     add_title = "Record the expected redemption rate"
     add_intro = (
         "A new estimate never replaces an old one: reports for earlier dates keep the rate "
-        "that applied then. Dates in a closed period are refused."
+        "that applied then, and sales keep the allocation they were recorded with. It takes "
+        "effect after the latest recorded sale and after the closed periods."
     )
 
     def create(self, request, data):
         if data["rate"] is None:
             return services.estimate_redemption_rate(
-                as_of=timezone.localdate(), effective_from=data["effective_from"], user=request.user
+                effective_from=data["effective_from"],
+                explanation=data["explanation"],
+                user=request.user,
             )
         return services.record_redemption_rate(
             rate=data["rate"],
@@ -107,16 +106,26 @@ class CloseForm(forms.Form):
 
 @admin.register(ClosedPeriod)
 class ClosedPeriodAdmin(AppendOnlyAdmin):
-    list_display = ["start", "end", "closed_by", "closed_at"]
+    list_display = ["start", "end", "closed_by", "closed_at", "point_value", "cost_per_point"]
     date_hierarchy = "end"
     search_fields = ["closed_by__email"]
     list_filter = ["closed_at"]
-    readonly_fields = ["start", "end", "figures", "closed_by", "closed_at"]
+    readonly_fields = [
+        "start",
+        "end",
+        "closed_by",
+        "closed_at",
+        "point_value",
+        "cost_per_point",
+        "last_ids",
+        "figures",
+    ]
     form_class = CloseForm
     add_title = "Close a period"
     add_intro = (
-        "The period's roll-forward and revenue are frozen as reported now; later "
-        "corrections appear in the next open period."
+        "The books are closed through the last day: every report of the period, of any part "
+        "of it and of any day in it stays as it is now. Anything recorded later but dated in "
+        "it is booked in the next open period, as a correction. Periods are closed in order."
     )
 
     def create(self, request, data):
@@ -149,31 +158,40 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(AccountingSettings)
 class AccountingSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
-    list_display = ["cost_per_point", "updated_at"]
+    list_display = ["__str__", "updated_at"]
+    fields = ["cost_per_point"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.set_cost_per_point(cost=obj.cost_per_point, user=request.user)
+        obj.pk = saved.pk
 
 
 class PeriodForm(forms.Form):
-    report = forms.ChoiceField(
-        choices=[
-            ("rollforward", "Points roll-forward"),
-            ("liability", "Points liability"),
-            ("revenue", "IFRS 15 deferred revenue"),
-            ("breakage", "Breakage estimate"),
-            ("kpis", "Program KPIs"),
-            ("journal", "Journal entries"),
-        ]
+    report = forms.ChoiceField(choices=list(reports.TITLES.items()))
+    start = forms.DateField(label="From", required=False, help_text="reports of a period")
+    end = forms.DateField(label="To", required=False)
+    as_of = forms.DateField(
+        label="As of", required=False, help_text="liability, cohorts, breakage (default: yesterday)"
     )
-    start = forms.DateField(label="From")
-    end = forms.DateField(label="To")
-    as_of = forms.DateField(label="As of", required=False, help_text="liability and breakage")
     by = forms.ChoiceField(
         choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")], initial="month"
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError("The period must end on or after its start.")
+        name = data.get("report")
+        try:
+            if name in reports.AS_OF_REPORTS:
+                day = (
+                    data.get("as_of") or data.get("end") or timezone.localdate() - timedelta(days=1)
+                )
+                data["as_of"] = reports.check_day(day, field="as_of", label="day")
+            elif name:
+                if not data.get("start") or not data.get("end"):
+                    raise forms.ValidationError("This report covers a period: give From and To.")
+                data["period"] = reports.check_period(data["start"], data["end"], by=data["by"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
         return data
 
 
@@ -201,13 +219,8 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        return [
-            path(
-                "",
-                self.admin_site.admin_view(self.changelist_view),
-                name="reporting_report_changelist",
-            )
-        ]
+        view = self.admin_site.admin_view(self.changelist_view)
+        return [path("", view, name="reporting_report_changelist")]
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
@@ -221,11 +234,11 @@ class ReportAdmin(admin.ModelAdmin):
         }
         if form.is_valid():
             data = form.cleaned_data
-            period = reports.Period(data["start"], data["end"])
+            period = data.get("period")
             report = reports.build(data["report"], period, as_of=data["as_of"], by=data["by"])
             fmt = request.GET.get("format")
             if fmt in ("csv", "xlsx"):
-                return download(report, fmt, period)
+                return download(report, fmt, period, data["as_of"])
             query = request.GET.copy()
             query.pop("format", None)
             context.update(
@@ -233,13 +246,13 @@ class ReportAdmin(admin.ModelAdmin):
                 rows=[[row.get(c.key) for c in report.columns] for row in report.rows],
                 query=query.urlencode()
                 or "&".join(f"{k}={v}" for k, v in default_period().items()),
-                charts=build_charts(period, data["by"]),
+                charts=build_charts(period, data["by"]) if period else [],
             )
         return TemplateResponse(request, "admin/reporting/reports.html", context)
 
 
-def download(report, fmt: str, period) -> HttpResponse:
-    name = f"{report.name}-{period.start}-{period.end}"
+def download(report, fmt: str, period, as_of) -> HttpResponse:
+    name = f"{report.name}-{period.start}-{period.end}" if period else f"{report.name}-{as_of}"
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
     else:
@@ -280,13 +293,13 @@ def build_charts(period, by: str) -> list:
                 },
             )
         )
-    tiers = reports.tier_distribution()
+    tiers = member_selectors.tier_distribution()
     if tiers:
         out.append(
             charts.bar_chart(
-                "Tier distribution (active members)",
-                [row["tier"] for row in tiers],
-                {"members": [row["members"] for row in tiers]},
+                "Tier distribution (members now)",
+                [row.tier for row in tiers],
+                {"members": [row.members for row in tiers]},
             )
         )
     return out

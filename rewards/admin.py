@@ -194,11 +194,23 @@ class PointLotInline(ReadOnlyInline):
         return super().get_queryset(request).exclude(remaining=0)  # spent lots are history
 
 
+def when_field() -> forms.DateTimeField:
+    """When the event happened, if not now (a till that was offline, a late correction).
+
+    Dated inside a closed period, it is booked in the next open period by the reports."""
+    return forms.DateTimeField(
+        required=False,
+        label="When it happened",
+        help_text="Empty: now. YYYY-MM-DD HH:MM; not before the program's earliest date.",
+    )
+
+
 class AdjustForm(forms.Form):
     points = forms.IntegerField(help_text="Positive to add points, negative to remove them.")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), help_text="Required; kept in the ledger."
     )
+    effective_at = when_field()
 
     def clean_points(self):
         if self.cleaned_data["points"] == 0:
@@ -219,7 +231,11 @@ class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
             title=f"Adjust the points of {member.email}",
             intro=f"Spendable balance: {member.points_balance} points.",
             action=lambda data: services.adjust_points(
-                member_id=member.pk, points=data["points"], reason=data["reason"], user=request.user
+                member_id=member.pk,
+                points=data["points"],
+                reason=data["reason"],
+                user=request.user,
+                effective_at=data["effective_at"],
             ),
             done=lambda entry: f"Adjusted {member.email} by {entry.points:+d} points.",
         )
@@ -274,6 +290,7 @@ class RecordPurchaseForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2)
     reason = forms.CharField(max_length=255)
+    refunded_at = when_field()
 
 
 @admin.register(Purchase)
@@ -377,6 +394,7 @@ class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
                 amount=data["amount"],
                 reason=data["reason"],
                 user=request.user,
+                refunded_at=data["refunded_at"],
             ),
             done=lambda refund: (
                 f"Refunded {refund.amount}: {refund.points_reversed} points reversed"
@@ -398,6 +416,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 class CancelRedemptionForm(forms.Form):
     reason = forms.CharField(max_length=255)
+    effective_at = when_field()
 
 
 @admin.register(Redemption)
@@ -426,7 +445,10 @@ class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             title=f"Cancel redemption {redemption.code}",
             intro=f"{redemption.points} points go back to {redemption.member.email}.",
             action=lambda data: services.cancel_redemption(
-                redemption_id=redemption.pk, reason=data["reason"], user=request.user
+                redemption_id=redemption.pk,
+                reason=data["reason"],
+                user=request.user,
+                effective_at=data["effective_at"],
             ),
             done=lambda r: f"Cancelled {r.code}; {r.points} points given back.",
         )

@@ -115,6 +115,11 @@ class Command(BaseCommand):
         EmailAddress.objects.create(user=user, email=MEMBER[0], verified=True, primary=True)
 
         now = timezone.now()
+        # demo only: the ledger never needs reports. The estimate comes before the sales,
+        # whose allocation to points uses the estimate in force on their day.
+        from reporting.demo import load_demo_estimate, load_demo_reports
+
+        load_demo_estimate(start=now - timedelta(days=541))
         emails = [MEMBER[0]] + [f"customer{i:03d}@example.com" for i in range(1, count)]
         for index, email in enumerate(emails):
             enrolled = now - timedelta(days=rng.randint(60, 540))
@@ -134,8 +139,6 @@ class Command(BaseCommand):
         from referrals import demo  # tiers, action rules and referrals
 
         demo.load(rng, member_email=MEMBER[0])
-
-        from reporting.demo import load_demo_reports  # demo only: the ledger never needs reports
 
         load_demo_reports()
 
