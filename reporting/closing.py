@@ -162,6 +162,7 @@ def every_report(
     days = [period.start + timedelta(days=n) for n in range((period.end - period.start).days + 1)]
     if not each_day:
         days = [part.end for part in reports.split(period, "month")]
+    reports.positions(books, days)  # every day's position from three aggregates, kept in books
     for day in days:
         for name in reports.AS_OF_REPORTS:
             out[f"{name} {day}"] = reports.build(name, as_of=day, books=books).as_dict()

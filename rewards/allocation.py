@@ -42,9 +42,18 @@ NONE_RECORDED = Rate(date.min, NO_ESTIMATE_RATE, None)
 @dataclass(frozen=True)
 class Allocation:
     amount: Decimal
-    rate: Decimal
-    point_value: Decimal
+    rate: Decimal | None
+    point_value: Decimal | None
     estimate_id: int | None
+
+    def fields(self) -> dict:
+        """The purchase's columns for this allocation."""
+        return {
+            "allocated_to_points": self.amount,
+            "allocation_rate": self.rate,
+            "allocation_point_value": self.point_value,
+            "allocation_estimate_id": self.estimate_id,
+        }
 
 
 def money(value) -> Decimal:
@@ -90,7 +99,7 @@ def for_sale(
 ) -> Allocation:
     """The allocation of a sale of ``amount`` earning ``points`` at ``at``."""
     if points <= 0:
-        return Allocation(Decimal("0.00"), NO_ESTIMATE_RATE, point_value, None)
+        return Allocation(Decimal("0.00"), None, None, None)  # nothing sold but the goods
     rate = rate_on(rates, timezone.localdate(at))
     return Allocation(
         allocate(amount=amount, points=points, point_value=point_value, rate=rate.rate),

@@ -66,6 +66,17 @@ def check_active(member: Member, *, action: str) -> Member:
     return member
 
 
+def _not_before(moment: datetime, earliest: datetime, *, what: str, of: str) -> None:
+    """An event dated when it happened can never precede the event it undoes."""
+    if moment < earliest:
+        raise ApplicationError(
+            f"The {what} date cannot be before the {of} "
+            f"({timezone.localtime(earliest):%Y-%m-%d %H:%M}).",
+            code=f"before_{of}",
+            field="effective_at" if what != "refund" else "refunded_at",
+        )
+
+
 # ---------------------------------------------------------------- purchases
 
 
@@ -263,13 +274,9 @@ def _record_purchase(
     elif not award_points:
         breakdown, points = [{"rule_id": None, "rule": "points not awarded", "points": 0}], 0
     allocated = allocation.for_sale(
-        rates=snapshot.rates,
-        amount=amount,
-        points=points,
-        point_value=program.point_value,
+        rates=snapshot.rates, amount=amount, points=points, point_value=program.point_value,
         at=purchased_at,
-    )
-
+    )  # fmt: skip
     purchase = Purchase(
         channel=chan,
         order_id=order_id,
@@ -282,10 +289,7 @@ def _record_purchase(
         eligible_amount=result.eligible_amount,
         points_earned=points,
         earn_breakdown=breakdown,
-        allocated_to_points=allocated.amount,
-        allocation_rate=allocated.rate if points > 0 else None,
-        allocation_point_value=allocated.point_value if points > 0 else None,
-        allocation_estimate_id=allocated.estimate_id,
+        **allocated.fields(),
     )
     insert(purchase, connection)  # one hand-written INSERT: no ORM compilation, no signals
     if parsed_lines:
@@ -359,13 +363,7 @@ def refund_purchase(
                 field="refund_id",
             )
         return existing
-    if refunded_at < purchase.purchased_at:
-        raise ApplicationError(
-            "The refund date cannot be before the purchase "
-            f"({timezone.localtime(purchase.purchased_at):%Y-%m-%d %H:%M}).",
-            code="before_purchase",
-            field="refunded_at",
-        )
+    _not_before(refunded_at, purchase.purchased_at, what="refund", of="purchase")
     refundable = purchase.amount - purchase.refunded_amount
     if amount > refundable:
         raise ApplicationError(
@@ -668,13 +666,7 @@ def cancel_redemption(
     redemption = Redemption.objects.filter(pk=redemption_id).first()
     if redemption is None:
         raise ApplicationError(f"no redemption with id {redemption_id}", code="not_found")
-    if when < redemption.created_at:
-        raise ApplicationError(
-            "The cancellation date cannot be before the redemption "
-            f"({timezone.localtime(redemption.created_at):%Y-%m-%d %H:%M}).",
-            code="before_redemption",
-            field="effective_at",
-        )
+    _not_before(when, redemption.created_at, what="cancellation", of="redemption")
     member = Member.lock(redemption.member_id)
     redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
     if redemption.status == Redemption.Status.CANCELLED:

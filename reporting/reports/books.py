@@ -74,6 +74,8 @@ class Books:
     estimates: tuple[RedemptionRateEstimate, ...]
     _program: Program | None = field(default=None, repr=False)
     _cost: tuple | None = field(default=None, repr=False)
+    # Positions already computed with these books, by day (``recognition.positions``).
+    positions: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> Books:

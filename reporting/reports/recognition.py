@@ -205,8 +205,19 @@ def positions(books: Books, days: list[date]) -> list[Position]:
     """The position at the end of each of ``days`` (ascending), from three aggregates.
 
     A part's corrections (``Cohort.corrections``): the allocation booked between the
-    previous day and this one but dated before the previous day's end.
+    previous day and this one but dated before the previous day's end. Positions are
+    kept in ``books`` (the same books give the same position), so the reports of many
+    days built with one ``Books`` cost three aggregates in all.
     """
+    key = tuple(days)
+    if key not in books.positions:
+        books.positions[key] = _positions(books, days)
+        for index, day in enumerate(days):
+            books.positions.setdefault((day,), [books.positions[key][index]])
+    return books.positions[key]
+
+
+def _positions(books: Books, days: list[date]) -> list[Position]:
     moments = [end_of(day) for day in days]
     flows: list[tuple[int, int, str, dict]] = []
     for row, sign in _sales(books, moments):
