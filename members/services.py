@@ -125,3 +125,41 @@ def update_profile(
         ]
     )
     return member
+
+
+def membership_for(user) -> tuple[Member | None, bool]:
+    """The login's membership, and whether this call created it (the portal's first page).
+
+    A customer who already exists as a member (e.g. imported) claims it with the
+    verified email address of their login; a verified login whose address matches no
+    member joins the program. An unverified address never claims nor joins, so nobody
+    takes over a membership by signing up with someone else's email. A staff login is
+    not a customer: it joins only by being enrolled.
+    """
+    member = Member.objects.filter(user=user).first()
+    if member is not None or not user.email:
+        return member, False
+    if not user.emailaddress_set.filter(email__iexact=user.email, verified=True).exists():
+        return None, False
+    member = Member.objects.filter(email__iexact=user.email).first()
+    if member is not None:
+        if member.user_id is not None:  # another login holds it: never hand it over
+            return None, False
+        return _link_login(member, user), False
+    if user.is_staff:
+        return None, False
+    try:
+        member = enroll_member(
+            email=user.email, first_name=user.first_name, last_name=user.last_name
+        )
+    except ApplicationError:  # enrolled concurrently (a double click): use that one
+        member = Member.objects.filter(email__iexact=user.email, user__isnull=True).first()
+        if member is None:
+            return None, False
+    return _link_login(member, user), True
+
+
+def _link_login(member: Member, user) -> Member:
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    return member
