@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rewards",
     "referrals",
     "reporting",
+    "loyalty",  # the project's own commands (load_demo)
 ]
 
 MIDDLEWARE = [

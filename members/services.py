@@ -5,11 +5,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError, not_found
 
-from .models import Member
+from . import signals
+from .models import Erasure, Member
 
 
 def lock_member(member_id: int) -> Member:
@@ -163,3 +165,67 @@ def _link_login(member: Member, user) -> Member:
     member.user = user
     member.save(update_fields=["user", "updated_at"])
     return member
+
+
+def end_login(*, user) -> None:
+    """The login can no longer sign in, and its open sessions end at their next request.
+
+    Inactive users are refused by the authentication backends, and an unusable password
+    changes the session hash that every session is checked against.
+    """
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+
+
+ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never receive mail
+
+
+@transaction.atomic
+def erase_personal_data(*, member_id: int, reason: str, user=None) -> Erasure:
+    """Erase a closed member's personal data on their request (the right to erasure).
+
+    Names, email, birthday, external id, consents and the login go; the member row
+    stays, anonymised, with its purchases and ledger, so every report still reconciles.
+    Other apps remove what they hold through ``signals.personal_data_erased``.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Give the reason for the erasure.", field="reason")
+    member = lock_member(member_id)
+    if member.status != Member.Status.CLOSED:
+        raise ApplicationError(
+            "Close the membership before erasing its personal data.",
+            code="member_not_closed",
+            field="member",
+        )
+    if Erasure.objects.filter(member=member).exists():
+        raise ApplicationError("This member's data is already erased.", code="already_erased")
+    email, login = member.email, member.user
+    member.email = f"erased-{member.pk}@{ERASED_DOMAIN}"
+    member.first_name = member.last_name = ""
+    member.birthday = member.external_id = member.user = None
+    member.email_offers = member.sms_offers = False
+    member.save(
+        update_fields=[
+            *("email", "first_name", "last_name", "birthday", "external_id", "user"),
+            *("email_offers", "sms_offers", "updated_at"),
+        ]
+    )
+    if login is not None:
+        _erase_login(login, member.email)
+    erasure = Erasure.objects.create(member=member, reason=reason[:255], erased_by=user)
+    signals.personal_data_erased.send(sender=Member, member=member, email=email)
+    return erasure
+
+
+def _erase_login(login, email: str) -> None:
+    """The member's login goes: deleted, or anonymised if staff records point to it."""
+    login.emailaddress_set.all().delete()
+    try:
+        with transaction.atomic():
+            login.delete()
+    except ProtectedError:
+        login.email, login.first_name, login.last_name = email, "", ""
+        login.save(update_fields=["email", "first_name", "last_name"])
+        end_login(user=login)
