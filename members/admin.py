@@ -6,7 +6,7 @@ from django.db.models import Count
 
 from loyalty.admin_mixins import HistoryAdmin
 
-from .models import Member, Tier, TierChange, User
+from .models import Erasure, Member, Tier, TierChange, User
 
 
 @admin.register(User)
@@ -52,11 +52,32 @@ class MemberAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("status")
+        if field is not None:  # closing forfeits the points: the "Close membership" tool does it
+            if obj is not None and obj.status == Member.Status.CLOSED:
+                field.disabled = True
+            else:
+                field.choices = [c for c in field.choices if c[0] != Member.Status.CLOSED]
+        return form
+
     def save_model(self, request, obj, form, change):
+        """Save only what the form changed: never the cached balances or the tier.
+
+        The row was read when the page was opened; writing it whole would put back the
+        balances of that moment over the points earned since (the services own them).
+        """
         obj.email = obj.email.strip().lower()
         if not obj.external_id:
             obj.external_id = None
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        model_fields = {f.name for f in Member._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in model_fields]
+        if changed:
+            obj.save(update_fields=[*changed, "updated_at"])
 
 
 admin.site.register(Member, MemberAdmin)
@@ -102,3 +123,13 @@ class TierChangeAdmin(HistoryAdmin, admin.ModelAdmin):
     search_fields = ["member__email", "note"]
     date_hierarchy = "created_at"
     list_select_related = ["member", "from_tier", "to_tier", "created_by"]
+
+
+@admin.register(Erasure)
+class ErasureAdmin(HistoryAdmin, admin.ModelAdmin):
+    """Proof that members' erasure requests were carried out: when, why, by whom."""
+
+    list_display = ["erased_at", "member", "reason", "erased_by"]
+    list_filter = ["erased_at"]
+    search_fields = ["reason", "erased_by__email"]
+    list_select_related = ["member", "erased_by"]

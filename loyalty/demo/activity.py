@@ -15,7 +15,7 @@ from members.models import Member, User
 from members.services import enroll_member
 from referrals import services as referrals
 from reporting import services as reporting
-from rewards import services
+from rewards import privacy, services
 from rewards.actions import award_birthday_bonuses, record_action
 from rewards.apimodels import ApiKey, WebhookEndpoint
 from rewards.importing import jobs
@@ -89,6 +89,15 @@ def load_integrations(staff: User) -> None:
     services.apply_expiry_policy_to_open_lots(user=staff)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         services.send_expiry_reminders()  # recorded, never sent from a demo
+
+
+def load_erasure(staff: User) -> None:
+    """A customer who asked to be forgotten: anonymised, their purchases kept."""
+    customer = Member.objects.filter(email__startswith="customer").order_by("-pk").first()
+    if customer is not None:
+        privacy.erase_member(
+            member_id=customer.pk, reason="demo: asked by email to be forgotten", user=staff
+        )
 
 
 def load_reports(staff: User, days: int = 14) -> None:
