@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
@@ -144,8 +145,11 @@ class _Rejects:
         if self._writer is None:
             self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
             self._writer = csv.writer(self._file)
-            self._writer.writerow(["row", "column", "reason", *self.headers])
-        self._writer.writerow([row.row, column, reason, *row.raw])
+            self._writer.writerow(
+                [safe_cell(cell) for cell in ["row", "column", "reason", *self.headers]]
+            )
+        # The cells are the uploaded file's, as they came: a spreadsheet must not run them.
+        self._writer.writerow([safe_cell(cell) for cell in [row.row, column, reason, *row.raw]])
 
     def close(self) -> str:
         if self._file is not None:
