@@ -20,6 +20,7 @@ def escape(value):
     """A report's cell: an empty one reads "n/a"."""
     return safe_cell(value, none="n/a")
 
+
 def table(report: Report) -> list[list]:
     """Header and rows, escaped; then the notes, one per row."""
     out = [[escape(c.label) for c in report.columns]]

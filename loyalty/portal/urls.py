@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import catalog, history, home, invite, profile
+from . import catalog, data, history, home, invite, profile
 
 app_name = "portal"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("redemptions/<int:redemption_id>/", catalog.redemption, name="redemption"),
     path("referrals/", invite.referrals, name="referrals"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/data/", data.download, name="data"),
     path("profile/close/", profile.close, name="close"),
 ]

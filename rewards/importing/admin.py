@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from loyalty.errors import ApplicationError
 
 from .. import tasks
-from ..models import ImportJob
+from ..models import Channel, ImportJob
 from . import jobs
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -29,6 +29,15 @@ class ImportJobForm(forms.ModelForm):
             "points_as_of_today",
             "decimal_comma",
         ]
+
+    def clean_channel(self):
+        code = self.cleaned_data["channel"].strip()
+        known = sorted(Channel.objects.values_list("code", flat=True))
+        if code and code not in known:
+            raise forms.ValidationError(
+                f"Channel '{code}' does not exist; channels: {', '.join(known) or 'none'}."
+            )
+        return code
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -116,6 +125,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                 )
                 if key in summary
             ],
+            "problems": summary.get("problems", []),
             "errors": summary.get("errors", []),
             "preview": summary.get("preview", []),
             "can_confirm": job.status == ImportJob.Status.PREVIEWED

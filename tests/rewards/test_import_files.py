@@ -77,3 +77,62 @@ def test_it_validates_ownership_a_download_of_another_jobs_rows_needs_staff(
     client.logout()
     response = client.get(f"/admin/rewards/importjob/{job.pk}/rejected/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# ---------------------------------------------------------------- the channel, once
+
+
+def test_a_file_for_a_channel_that_does_not_exist_is_refused_in_one_line(tmp_path):
+    rows = "".join(f"B{n},b{n}@example.com,,{days_ago(3)},10.00,EUR,,\n" for n in range(30))
+    with pytest.raises(ImportRejected) as rejected:
+        import_purchases(csv_file(tmp_path, rows), Options(channel="shop"))
+    report = rejected.value.report
+    assert report.problems == ["channel 'shop' does not exist; channels: web"]
+    assert report.errors == []  # not 30 times the same complaint
+    assert str(rejected.value).startswith("channel 'shop' does not exist; channels: web; 30 inv")
+    assert not Purchase.objects.exists()
+
+
+def test_the_rows_own_errors_still_show_beside_the_channel(tmp_path):
+    rows = f"C1,c@example.com,,{days_ago(3)},oops,EUR,,\nC2,d@example.com,,{days_ago(3)},5.00,,,\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_purchases(csv_file(tmp_path, rows), Options(channel="shop"))
+    report = rejected.value.report
+    assert len(report.problems) == 1
+    assert [(e.row, e.column) for e in report.errors] == [(2, "amount")]
+
+
+def test_the_command_says_the_missing_channel_once(tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    rows = "".join(f"D{n},d{n}@example.com,,{days_ago(3)},10.00,EUR,,\n" for n in range(5))
+    with pytest.raises(CommandError, match="channel 'x' does not exist; channels: web"):
+        call_command("import_purchases", str(csv_file(tmp_path, rows)), "--channel", "x")
+    assert capsys.readouterr().err.count("does not exist") == 1
+
+
+def test_the_admin_refuses_an_upload_for_a_channel_that_does_not_exist(
+    staff_client,  # noqa: F811
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile("o.csv", HEADER.encode()), "channel": "shop"}
+    response = staff_client.post("/admin/rewards/importjob/add/", data)
+    assert b"Channel &#x27;shop&#x27; does not exist; channels: web." in response.content
+
+
+def test_a_fresh_install_has_a_channel_that_earns(transactional_db, tmp_path):
+    """What the migrations leave on an empty database is enough for a first import."""
+    from django.core.management import call_command
+
+    from rewards.models import Channel
+
+    call_command("flush", "--no-input")
+    call_command("migrate", "rewards", "0008", verbosity=0)
+    call_command("migrate", verbosity=0)
+    assert list(Channel.objects.values_list("code", "earns_points")) == [("web", True)]
+    report = import_purchases(
+        csv_file(tmp_path, f"E1,e@example.com,,{days_ago(3)},10.00,EUR,,\n"), Options()
+    )
+    assert report.purchases_created == 1 and report.points_awarded == 10
