@@ -24,7 +24,6 @@ from tests.helpers import assert_ledger_consistent
 
 from .conftest import buy, login_member
 
-
 HISTORY_FIELDS = {"effective_at", "kind", "points", "pending_points", "description"}
 
 
