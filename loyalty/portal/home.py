@@ -26,7 +26,13 @@ def card_code(member: Member) -> str:
 def qr_svg(text: str, *, title: str) -> str:
     """An inline SVG QR code, drawn on the server (no script, no CDN)."""
     svg = segno.make(text, error="m").svg_inline(
-        scale=4, title=title, dark="#000", light="#fff", svgclass="qr", lineclass=None
+        scale=4,
+        title=title,
+        dark="#000",
+        light="#fff",
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,  # a viewBox: the CSS sizes it
     )
     # role=img makes screen readers announce the <title> instead of skipping the drawing.
     svg = svg.replace("<svg ", '<svg role="img" ', 1)
