@@ -12,9 +12,9 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 from rewards import services
 from rewards.models import Redemption, Reward
+from rewards.selectors import member_balance
 
 from .access import portal_page
-from .balance import spendable
 from .history import PAGE_SIZE
 from .home import qr_svg
 
@@ -34,7 +34,7 @@ def _catalog():
 
 @portal_page
 def rewards(request, member):
-    points = spendable(member)
+    points = member_balance(member).spendable
     affordable, later = [], []
     for reward in _catalog():
         if reward.points_cost <= points:
@@ -66,7 +66,7 @@ def redeem(request, member, reward_id):
             return redirect("portal:rewards")
         messages.success(request, f"Done! Your code for {reward.name} is {redemption.code}.")
         return redirect("portal:redemption", redemption_id=redemption.pk)
-    points = spendable(member)
+    points = member_balance(member).spendable
     context = {
         "member": member,
         "reward": reward,

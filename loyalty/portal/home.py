@@ -8,10 +8,9 @@ from django.utils.safestring import mark_safe
 from members.models import Member
 from members.selectors import tier_progress
 from rewards.models import LedgerEntry, PointLot, Program
-from rewards.selectors import expiring_soon
+from rewards.selectors import member_balance
 
 from .access import portal_page
-from .balance import spendable
 
 
 def card_code(member: Member) -> str:
@@ -44,23 +43,21 @@ def home(request, member):
     if member.status == Member.Status.CLOSED:
         return render(request, "portal/home.html", {"member": member, "closed": True})
     program = Program.get()
-    points = spendable(member)
+    balance = member_balance(member)
     pending_until = None
-    if member.pending_points:
+    if balance.pending:
         pending_until = PointLot.objects.filter(
             member=member, status=PointLot.Status.PENDING, remaining__gt=0
         ).aggregate(first=Min("available_at"))["first"]
-    expiring = expiring_soon(member, days=30)
     code = card_code(member)
     context = {
         "member": member,
         "program": program,
-        "spendable": points,
-        "spendable_value": program.points_value(max(points, 0)),
+        "balance": balance,
+        "spendable_value": program.points_value(balance.spendable),
         "pending_until": pending_until,
-        "expiring_points": sum(row["points"] for row in expiring),
-        "expiring_first": expiring[0]["expires_at"] if expiring else None,
-        "expiring_first_points": expiring[0]["points"] if expiring else 0,
+        "expiring_points": sum(row.points for row in balance.expiring),
+        "expiring_first": balance.expiring[0] if balance.expiring else None,
         "tier": tier_progress(member),
         "card_code": code,
         "card_qr": qr_svg(code, title="Your member card"),

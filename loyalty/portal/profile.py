@@ -9,9 +9,9 @@ from loyalty.errors import ApplicationError
 from members.services import update_profile
 from rewards import services
 from rewards.models import Redemption
+from rewards.selectors import member_balance
 
 from .access import portal_page
-from .balance import spendable
 
 
 class ProfileForm(forms.Form):
@@ -66,5 +66,10 @@ def close(request, member):
             else:
                 logout(request)
                 return render(request, "portal/closed.html")
-    context = {"member": member, "issued": issued, "error": error, "spendable": spendable(member)}
+    context = {
+        "member": member,
+        "issued": issued,
+        "error": error,
+        "balance": member_balance(member),
+    }
     return render(request, "portal/close.html", context, status=400 if error else 200)

@@ -11,7 +11,8 @@ from loyalty.portal.home import card_code
 from members.models import Member
 from members.selectors import find_member
 from rewards import services
-from tests.factories import MemberFactory, TierFactory
+from rewards.models import Redemption
+from tests.factories import MemberFactory, RewardFactory, TierFactory
 
 from .conftest import buy, login_member
 
@@ -134,3 +135,20 @@ def test_an_imported_customer_claims_their_membership_and_sees_their_history(cli
     page = client.get(reverse("portal:history")).content.decode()
     assert "Purchase #IMPORTED-7" in page
     assert Member.objects.get(pk=imported.pk).user == user
+
+
+def test_points_past_their_expiry_date_are_not_spendable_before_the_nightly_job(client, signed_in):
+    buy(signed_in, 40, order_id="LAPSED", days_ago=400)  # expired 35 days ago, job not run
+    buy(signed_in, 60, order_id="FRESH", days_ago=1)
+    assert Member.objects.get(pk=signed_in.pk).points_balance == 100  # the cache still has them
+    reward = RewardFactory(name="Tote bag", points_cost=80)
+    home = client.get("/").content.decode()
+    assert 'data-testid="balance">60 points' in home and "worth 0.60 EUR" in home
+    assert "40 points have passed their expiry date" in home
+    rewards = client.get(reverse("portal:rewards")).content.decode()
+    assert "60 points</strong> to spend" in rewards
+    assert "20 more points needed" in rewards.split("Coming within reach")[1]
+    confirm = client.get(reverse("portal:redeem", args=[reward.pk])).content.decode()
+    assert "You need 80 points and have 60" in confirm
+    client.post(reverse("portal:redeem", args=[reward.pk]), {"token": "t" * 32})
+    assert not Redemption.objects.filter(member=signed_in).exists()

@@ -129,7 +129,7 @@ def test_a_fresh_install_has_a_channel_that_earns(transactional_db, tmp_path):
     from rewards.models import Channel
 
     call_command("flush", "--no-input")
-    call_command("migrate", "rewards", "0008", verbosity=0)
+    call_command("migrate", "rewards", "0009", verbosity=0)
     call_command("migrate", verbosity=0)
     assert list(Channel.objects.values_list("code", "earns_points")) == [("web", True)]
     report = import_purchases(

@@ -10,6 +10,6 @@ def add_web_channel(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("rewards", "0008_config_version")]
+    dependencies = [("rewards", "0009_program_input_limits")]
 
     operations = [migrations.RunPython(add_web_channel, migrations.RunPython.noop)]
