@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 
-from loyalty.admin_mixins import HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 
 from .models import Erasure, Member, Tier, TierChange, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ChangedFieldsAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -27,7 +27,7 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     """Members: searchable by email, name and external id; balances are read-only caches."""
 
     list_display = [
@@ -63,28 +63,19 @@ class MemberAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        """Save only what the form changed: never the cached balances or the tier.
-
-        The row was read when the page was opened; writing it whole would put back the
-        balances of that moment over the points earned since (the services own them).
-        """
+        """Only what the form changed is saved (``ChangedFieldsAdmin``): never the cached
+        balances or the tier, which the services keep under the member lock."""
         obj.email = obj.email.strip().lower()
         if not obj.external_id:
             obj.external_id = None
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        model_fields = {f.name for f in Member._meta.concrete_fields}
-        changed = [name for name in form.changed_data if name in model_fields]
-        if changed:
-            obj.save(update_fields=[*changed, "updated_at"])
+        super().save_model(request, obj, form, change)
 
 
 admin.site.register(Member, MemberAdmin)
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "rank",

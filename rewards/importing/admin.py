@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
+from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 
 from .. import tasks
@@ -47,7 +48,7 @@ class ImportJobForm(forms.ModelForm):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     form = ImportJobForm
     change_form_template = "admin/rewards/importjob/change_form.html"
     list_display = ["__str__", "file", "status", "created_by", "created_at", "finished_at"]
