@@ -215,6 +215,9 @@ class Importer:
             encoding=self.options.encoding,
         )
 
+    def _channel_error(self, row: Row) -> RowError:
+        return RowError(row.row, "channel", self._channel_problem(row.channel))
+
     def _channel_problem(self, code: str) -> str:
         known = ", ".join(sorted(self.channels)) or "none (add one in the admin)"
         if not code:
@@ -348,8 +351,7 @@ class Importer:
                 if row.channel not in self.channels:  # said once for the file, not per row
                     unknown_channels.add(row.channel)
                     if not row.errors:
-                        problem = RowError(row.row, "channel", self._channel_problem(row.channel))
-                        reject(row, [problem], listed=False)
+                        reject(row, [self._channel_error(row)], listed=False)
                         continue
                 if row.errors:
                     reject(row, row.errors)
