@@ -154,6 +154,8 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(AccountingSettings)
 class AccountingSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
+    """The one field is written by the service (which closed periods never see change)."""
+
     list_display = ["__str__", "updated_at"]
     fields = ["cost_per_point"]
 

@@ -14,12 +14,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from loyalty.admin_mixins import HistoryAdmin, RecordAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin, RecordAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
 
 from . import services
+from .admin_membership import MembershipTools
 from .models import (
     Channel,
     EarnRule,
@@ -109,7 +110,7 @@ class ActionViewsMixin:
 
 
 @admin.register(Program)
-class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
+class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "currency",
@@ -131,14 +132,14 @@ class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "earns_points"]
     list_filter = ["earns_points"]
     search_fields = ["code", "name"]
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(admin.ModelAdmin):
+class EarnRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -218,9 +219,9 @@ class AdjustForm(forms.Form):
         return self.cleaned_data["points"]
 
 
-class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
+class LedgerMemberAdmin(MembershipTools, ActionViewsMixin, MemberAdmin):
     inlines = [PointLotInline, LedgerEntryInline]
-    object_actions = [("adjust", "Adjust points", "adjust_view")]
+    object_actions = [("adjust", "Adjust points", "adjust_view"), *MembershipTools.tools]
 
     def adjust_view(self, request, object_id):
         member = get_object_or_404(Member, pk=object_id)
@@ -294,7 +295,7 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
+class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
     list_display = [
         "order_id",
         "channel",
@@ -408,7 +409,7 @@ class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "sku", "cause"]

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 from members import tiers
 from members.models import Member, Tier, TierChange
 
@@ -160,7 +160,7 @@ admin.site.register(Member, TierMemberAdmin)
 
 
 @admin.register(ActionRule)
-class ActionRuleAdmin(admin.ModelAdmin):
+class ActionRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",

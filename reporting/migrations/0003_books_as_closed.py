@@ -55,9 +55,9 @@ def forget_the_old_default(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("reporting", "0002_nightly_liability_schedule"),
-        ("rewards", "0010_allocation_at_sale"),
-        ("members", "0004_merge_20261123_1042"),
-        ("referrals", "0002_schedules"),
+        ("rewards", "0011_allocation_at_sale"),
+        ("members", "0005_erasure"),
+        ("referrals", "0003_referral_code_active"),
     ]
 
     operations = [

@@ -72,7 +72,7 @@ def test_the_migration_allocates_existing_sales_as_the_reports_did(whole_point, 
 
     from django.apps import apps
 
-    migration = importlib.import_module("rewards.migrations.0010_allocation_at_sale")
+    migration = importlib.import_module("rewards.migrations.0011_allocation_at_sale")
     purchase = buy(member)
     refund = services.refund_purchase(
         purchase_id=purchase.pk, amount="500.00", refunded_at=moment(2025, 3, 2)

@@ -88,7 +88,7 @@ def allocate_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rewards", "0009_program_input_limits"),
+        ("rewards", "0010_default_channel"),
         ("reporting", "0002_nightly_liability_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
