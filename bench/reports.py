@@ -62,7 +62,7 @@ def generate(entries: int) -> dict:
     hours = 2 * 365 * 24  # two years of history
     when = d["day"](f"(i * 7919) % {hours}")
     Program.objects.create(name="Bench", point_value="0.0100", expiry_policy="never")
-    channel = Channel.objects.create(code="web", name="Web").pk
+    channel = Channel.objects.get_or_create(code="web", defaults={"name": "Web"})[0].pk
     bench_members.check()
     insert(
         "members_member",

@@ -11,7 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from loyalty.admin_mixins import SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
 from rewards.models import RedemptionRateEstimate
 
@@ -153,8 +153,8 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountingSettings)
-class AccountingSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
-    """The one field is written by the service (which closed periods never see change)."""
+class AccountingSettingsAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
+    """The one field is written by the service (closed periods keep their own)."""
 
     list_display = ["__str__", "updated_at"]
     fields = ["cost_per_point"]

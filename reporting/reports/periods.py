@@ -2,8 +2,9 @@
 
 A period is a range of dates, both inclusive; a row belongs to it when it is booked in
 ``[start 00:00, end + 1 day 00:00)``. A report accepts the days from the program's
-earliest date to the end of next year, so that every boundary is a real moment and no
-report fails on a date a form or a command let through.
+earliest date to the end of the tenth year from now, in at most ``MAX_PARTS`` parts, so
+that every boundary is a real moment and no report fails on a date a form or a command
+let through.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from loyalty.errors import ApplicationError
 from rewards import validation
 
 BY = ("month", "quarter", "year", "period")
+MAX_PARTS = 500
+YEARS_AHEAD = 10
 
 
 def start_of(day: date) -> datetime:
@@ -79,9 +82,9 @@ def split(period: Period, by: str) -> list[Period]:
 
 
 def latest_day(today: date | None = None) -> date:
-    """The last day a report may reach: the end of next year."""
+    """The last day a report may reach: the end of the tenth year from now."""
     today = today or timezone.localdate()
-    return date(today.year + 1, 12, 31)
+    return date(today.year + YEARS_AHEAD, 12, 31)
 
 
 def check_day(value: date, *, field: str, label: str) -> date:
@@ -105,4 +108,11 @@ def check_period(start: date, end: date, *, by: str = "period") -> Period:
         raise ApplicationError(
             f"Split the period by {', '.join(BY[:-1])} or not at all ('period').", field="by"
         )
-    return Period(start, end)
+    period = Period(start, end)
+    if by != "period" and len(split(period, by)) > MAX_PARTS:
+        raise ApplicationError(
+            f"A period this long has more than {MAX_PARTS} parts by {by}: split it by "
+            "quarter or year, or choose a shorter period.",
+            field="by",
+        )
+    return period

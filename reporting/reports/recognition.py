@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from rewards.models import LedgerEntry, LotMovement, Purchase, Refund
@@ -153,7 +153,10 @@ def _rows(queryset, moments, books: Books, table: str, *, time: str, pk: str = "
     """``queryset`` with, per row, the index of the first moment it is booked before
     (``at``) and of the first moment it is dated before (``dated``): a row dated before
     the part it is booked in is a correction to a closed period."""
-    return queryset.filter(books.known(table, moments[-1], time=time, pk=pk)).annotate(
+    found = queryset.filter(books.known(table, moments[-1], time=time, pk=pk))
+    if len(moments) == 1:  # as of one day: every row counted is booked before it
+        return found.annotate(at=Value(0), dated=Value(0))
+    return found.annotate(
         at=books.interval(table, moments, time=time, pk=pk),
         dated=books.interval(None, moments, time=time),
     )

@@ -48,7 +48,15 @@ def test_the_command_refuses_the_year_one_to_9999_in_one_line(program):
         call_command("report", "rollforward", "--from", "2025-01-01", "--to", "9999-12-31")
 
 
-def test_the_command_refuses_a_day_after_the_end_of_next_year(program):
+def test_a_period_of_more_than_500_parts_is_refused_with_the_way_out(program):
+    program.earliest_date = date(1950, 1, 1)
+    program.save()
+    with pytest.raises(CommandError, match="split it by quarter or year"):
+        call_command("report", "revenue", "--from", "1950-01-01", "--to", "2025-12-31")
+    call_command("report", "revenue", "--from", "1950-01-01", "--to", "2025-12-31", "--by", "year")
+
+
+def test_the_command_refuses_a_day_after_the_tenth_year_from_now(program):
     with pytest.raises(CommandError, match="cannot be after"):
         call_command("report", "liability", "--as-of", "2100-01-01")
 
