@@ -97,7 +97,10 @@ class ReportAdmin(admin.ModelAdmin):
             query.pop("format", None)
             context.update(
                 report=report,
-                rows=[[row.get(c.key) for c in report.columns] for row in report.rows],
+                rows=[
+                    [(row.get(c.key), c.kind != "text") for c in report.columns]
+                    for row in report.rows
+                ],
                 query=query.urlencode()
                 or "&".join(f"{k}={v}" for k, v in default_period().items()),
                 charts=build_charts(period, data["by"]) if period else [],

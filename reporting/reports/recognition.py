@@ -223,8 +223,8 @@ def positions(books: Books, days: list[date]) -> list[Position]:
 def _positions(books: Books, days: list[date]) -> list[Position]:
     moments = [end_of(day) for day in days]
     flows: list[tuple[int, int, str, dict]] = []
-    for row, sign in _sales(books, moments):
-        values = {"allocated": sign * row["allocated"], "sales": sign * row["sales"]}
+    for row, sign in _sales(books, moments):  # money: SQLite sums decimals as floats
+        values = {"allocated": sign * money(row["allocated"]), "sales": sign * money(row["sales"])}
         flows.append((row["at"], row["dated"], _month(row["cohort"]), values))
     for row in _points(books, moments):
         values = {
