@@ -138,9 +138,12 @@ def close_period(*, start: date, end: date, user=None) -> ClosedPeriod:
     return closed
 
 
-def check_closed_period(closed_id: int) -> list[str]:
-    """The reports of a closed period that no longer match its figures at closing (none)."""
+def check_closed_period(closed_id: int) -> list[str] | None:
+    """The reports of a closed period that no longer match its figures at closing (none);
+    None for a period closed before the figures were kept in this form."""
     closed = ClosedPeriod.objects.get(pk=closed_id)
+    if "rollforward" not in closed.figures:
+        return None
     period = reports.Period(closed.start, closed.end)
     now = figures(reports.Books.load(), period)
     return [name for name, data in closed.figures.items() if now.get(name) != data]

@@ -64,8 +64,4 @@ def history(member: Member, enrolled: datetime, now, rng, rewards, prefix: str, 
     services.release_pending_points()
     for reward in rng.sample(rewards, k=3):
         with contextlib.suppress(ApplicationError):  # not enough points yet: fine for a demo
-            services.redeem_reward(  # dated in the last quarter: the reports show them
-                member_id=member.pk,
-                reward_id=reward.pk,
-                effective_at=now - timedelta(days=rng.randint(1, 90)),
-            )
+            services.redeem_reward(member_id=member.pk, reward_id=reward.pk)

@@ -92,10 +92,16 @@ class Command(BaseCommand):
         if options["check"]:
             for row in rows:
                 changed = closing.check_closed_period(row["id"])
-                row["check"] = "unchanged" if not changed else "CHANGED: " + ", ".join(changed)
+                row["check"] = (
+                    "closed by an earlier version: not compared"
+                    if changed is None
+                    else "CHANGED: " + ", ".join(changed)
+                    if changed
+                    else "unchanged"
+                )
         columns = ["start", "end", "closed_at", "closed_by", "point_value", "cost_per_point"]
         self.output(rows, options["format"], columns + (["check"] if options["check"] else []))
-        if options["check"] and any(row["check"] != "unchanged" for row in rows):
+        if options["check"] and any(row["check"].startswith("CHANGED") for row in rows):
             raise CommandError("a closed period's figures changed: see above")
 
     def do_cost_per_point(self, options):
