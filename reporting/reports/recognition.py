@@ -70,8 +70,13 @@ class Cohort:
         return self.allocated - self.recognised
 
     def add(self, other: Cohort) -> None:
-        for name in ("allocated", "sales", "corrections", "issued", "reversed", "redeemed"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        """Add another's sales and points (what is computed from them is left alone)."""
+        self.allocated += other.allocated
+        self.sales += other.sales
+        self.corrections += other.corrections
+        self.issued += other.issued
+        self.reversed += other.reversed
+        self.redeemed += other.redeemed
         self.outstanding += other.outstanding
 
 
@@ -111,8 +116,9 @@ class Position:
         for cohort in self.cohorts:
             recognise(cohort, self.rate)
             total.add(cohort)
-        for name in ("expected", "recognised", "by_redemption"):
-            setattr(total, name, sum((getattr(c, name) for c in self.cohorts), ZERO))
+        total.expected = sum((c.expected for c in self.cohorts), ZERO)
+        total.recognised = sum((c.recognised for c in self.cohorts), ZERO)
+        total.by_redemption = sum((c.by_redemption for c in self.cohorts), ZERO)
         self.total = total
         pool = Cohort("pool")
         pool.add(total)
@@ -222,29 +228,25 @@ def positions(books: Books, days: list[date]) -> list[Position]:
 
 def _positions(books: Books, days: list[date]) -> list[Position]:
     moments = [end_of(day) for day in days]
-    flows: list[tuple[int, int, str, dict]] = []
+    flows: list[tuple[int, int, Cohort]] = []  # (booked before, dated before, what)
     for row, sign in _sales(books, moments):  # money: SQLite sums decimals as floats
-        values = {"allocated": sign * money(row["allocated"]), "sales": sign * money(row["sales"])}
-        flows.append((row["at"], row["dated"], _month(row["cohort"]), values))
+        found = Cohort(_month(row["cohort"]))
+        found.allocated = sign * money(row["allocated"])
+        found.sales = sign * money(row["sales"])
+        flows.append((row["at"], row["dated"], found))
     for row in _points(books, moments):
-        values = {
-            "issued": row["issued"],
-            "reversed": -row["reversed"],
-            "redeemed": -row["redeemed"],
-            "outstanding": row["outstanding"],
-        }
-        flows.append((row["at"], row["dated"], _month(row["cohort"]), values))
+        found = Cohort(_month(row["cohort"]), issued=row["issued"], reversed=-row["reversed"])
+        found.redeemed, found.outstanding = -row["redeemed"], row["outstanding"]
+        flows.append((row["at"], row["dated"], found))
     out = []
     for index, day in enumerate(days):
         cohorts: dict[str, Cohort] = {}
-        for at, dated, month, values in flows:
-            if at > index:
-                continue
-            cohort = cohorts.setdefault(month, Cohort(month))
-            for name, value in values.items():
-                setattr(cohort, name, getattr(cohort, name) + value)
-            if at == index and dated < index and "allocated" in values:
-                cohort.corrections += values["allocated"]
+        for at, dated, flow in flows:
+            if at <= index:
+                cohort = cohorts.setdefault(flow.month, Cohort(flow.month))
+                cohort.add(flow)
+                if at == index and dated < index:  # booked in this part, dated before it
+                    cohort.corrections += flow.allocated
         ordered = [cohorts[month] for month in sorted(cohorts)]
         out.append(Position(day, books.rate_on(day), books.point_value(day), ordered))
     return out
