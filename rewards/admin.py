@@ -4,14 +4,12 @@ Forms that change points (record a purchase, refund, adjust, cancel a redemption
 call the services; the ledger itself cannot be edited or deleted from the admin.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from loyalty.admin_mixins import HistoryAdmin, RecordAdmin, SingletonAdmin
@@ -19,7 +17,16 @@ from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
 
-from . import services
+from . import approvals, selectors, services, validation
+from .admin_forms import (
+    AdjustForm,
+    CancelRedemptionForm,
+    EarnRuleForm,
+    ProgramForm,
+    RecordPurchaseForm,
+    RefundForm,
+    refuse_beside,
+)
 from .models import (
     Channel,
     EarnRule,
@@ -87,7 +94,7 @@ class ActionViewsMixin:
             try:
                 result = action(form.cleaned_data)
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                refuse_beside(form, exc)
             else:
                 self.message_user(request, done(result), messages.SUCCESS)
                 info = self.model._meta.app_label, self.model._meta.model_name
@@ -110,6 +117,7 @@ class ActionViewsMixin:
 
 @admin.register(Program)
 class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
+    form = ProgramForm
     list_display = [
         "name",
         "currency",
@@ -127,6 +135,21 @@ class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
         ("What earns", {"fields": ("earn_on_shipping", "earn_on_tax", "earn_on_gift_cards")}),
         ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
         ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
+        (
+            "Limits (what staff and systems can enter)",
+            {
+                "fields": (
+                    "max_purchase_amount",
+                    "max_points_per_entry",
+                    "earliest_date",
+                    "large_purchase_amount",
+                    "large_adjustment_points",
+                ),
+                "description": "A purchase above the large amount asks staff to confirm; an "
+                "adjustment above the large number of points waits for a second staff "
+                "user's approval.",
+            },
+        ),
     )
 
 
@@ -139,6 +162,8 @@ class ChannelAdmin(admin.ModelAdmin):
 
 @admin.register(EarnRule)
 class EarnRuleAdmin(admin.ModelAdmin):
+    form = EarnRuleForm
+    readonly_fields = ["stacks_with"]
     list_display = [
         "name",
         "kind",
@@ -169,7 +194,31 @@ class EarnRuleAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Other rules that apply to the same purchases", {"fields": ("stacks_with",)}),
     )
+
+    @admin.display(description="Stacks with")
+    def stacks_with(self, obj):
+        rules = selectors.overlapping_rules(obj) if obj and obj.pk else []
+        if not rules:
+            return "No other active rule applies on the same days and channel."
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:rewards_earnrule_change", args=[r.pk]), r.name) for r in rules),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        rules = selectors.overlapping_rules(obj)
+        if rules:
+            names = ", ".join(f"“{rule.name}”" for rule in rules)
+            self.message_user(
+                request,
+                f"“{obj.name}” stacks with {names}: on the same days and channel their points "
+                "add up. Saved anyway; check that this is what you want.",
+                messages.WARNING,
+            )
 
 
 # ---------------------------------------------------------------- members' ledger
@@ -178,7 +227,15 @@ class EarnRuleAdmin(admin.ModelAdmin):
 class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fk_name = "member"
-    fields = ["effective_at", "kind", "points", "pending_points", "description", "created_by"]
+    fields = [
+        "effective_at",
+        "kind",
+        "points",
+        "pending_points",
+        "description",
+        "reason",
+        "created_by",
+    ]
     readonly_fields = fields
     ordering = ["-effective_at", "-pk"]
     verbose_name_plural = "Ledger history"
@@ -194,34 +251,37 @@ class PointLotInline(ReadOnlyInline):
         return super().get_queryset(request).exclude(remaining=0)  # spent lots are history
 
 
-class AdjustForm(forms.Form):
-    points = forms.IntegerField(help_text="Positive to add points, negative to remove them.")
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Required; kept in the ledger."
-    )
-
-    def clean_points(self):
-        if self.cleaned_data["points"] == 0:
-            raise forms.ValidationError("Enter a number of points other than zero.")
-        return self.cleaned_data["points"]
-
-
 class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
     inlines = [PointLotInline, LedgerEntryInline]
     object_actions = [("adjust", "Adjust points", "adjust_view")]
 
     def adjust_view(self, request, object_id):
         member = get_object_or_404(Member, pk=object_id)
+        limits = validation.limits()
         return self.run_form(
             request,
             member,
             AdjustForm,
             title=f"Adjust the points of {member.email}",
-            intro=f"Spendable balance: {member.points_balance} points.",
-            action=lambda data: services.adjust_points(
-                member_id=member.pk, points=data["points"], reason=data["reason"], user=request.user
+            intro=f"Spendable balance: {member.points_balance:,} points. An adjustment of more "
+            f"than {limits.large_points:,} points waits for a second staff user's approval.",
+            action=lambda data: approvals.adjust_or_request(
+                member_id=member.pk,
+                points=data["points"],
+                note=data["reason"],
+                description=data["description"],
+                user=request.user,
             ),
-            done=lambda entry: f"Adjusted {member.email} by {entry.points:+d} points.",
+            done=self._adjusted,
+        )
+
+    @staticmethod
+    def _adjusted(result) -> str:
+        if isinstance(result, LedgerEntry):
+            return f"Adjusted {result.member.email} by {result.points:+,} points."
+        return (
+            f"{result.points:+,} points for {result.member.email} wait for another staff "
+            "user's approval (Large adjustments): nothing is credited until then."
         )
 
 
@@ -250,30 +310,6 @@ class RefundInline(ReadOnlyInline):
         "created_by",
     ]
     readonly_fields = fields
-
-
-class RecordPurchaseForm(forms.Form):
-    channel = forms.ModelChoiceField(Channel.objects.all(), to_field_name="code")
-    order_id = forms.CharField(max_length=100)
-    member_email = forms.EmailField(
-        required=False, help_text="Empty for a customer who is not a member."
-    )
-    amount = forms.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        help_text="What the customer paid, shipping and tax included.",
-    )
-    shipping_amount = forms.DecimalField(max_digits=14, decimal_places=2, initial=0)
-    tax_amount = forms.DecimalField(max_digits=14, decimal_places=2, initial=0)
-    currency = forms.CharField(
-        max_length=3, required=False, help_text="Empty for the program's currency."
-    )
-    purchased_at = forms.DateTimeField(initial=timezone.now)
-
-
-class RefundForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2)
-    reason = forms.CharField(max_length=255)
 
 
 @admin.register(Purchase)
@@ -334,7 +370,10 @@ class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
                 if data["member_email"]:
                     member = Member.objects.filter(email__iexact=data["member_email"]).first()
                     if member is None:
-                        raise ApplicationError(f"no member with email {data['member_email']}")
+                        raise ApplicationError(
+                            f"There is no member with the email {data['member_email']}.",
+                            field="member_email",
+                        )
                     member_id = member.pk
                 purchase = services.record_purchase(
                     channel=data["channel"].code,
@@ -347,10 +386,11 @@ class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
                     purchased_at=data["purchased_at"],
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                refuse_beside(form, exc)
             else:
                 self.message_user(
-                    request, f"Recorded order {purchase.order_id}: {purchase.points_earned} points."
+                    request,
+                    f"Recorded order {purchase.order_id}: {purchase.points_earned:,} points.",
                 )
                 return HttpResponseRedirect(
                     reverse("admin:rewards_purchase_change", args=[purchase.pk])
@@ -396,10 +436,6 @@ class RewardAdmin(admin.ModelAdmin):
     search_fields = ["name", "sku", "cause"]
 
 
-class CancelRedemptionForm(forms.Form):
-    reason = forms.CharField(max_length=255)
-
-
 @admin.register(Redemption)
 class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
     list_display = [
@@ -441,6 +477,7 @@ class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
         "points",
         "pending_points",
         "description",
+        "reason",
         "created_by",
     ]
     list_filter = ["kind", "effective_at"]
@@ -502,7 +539,8 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
     list_select_related = ["member"]
 
 
-from . import admin_tiers  # noqa: E402, F401  (tiers and actions on the member page)
+# Tiers and actions on the member page; large adjustments waiting for a second approval.
+from . import admin_adjustments, admin_tiers  # noqa: E402, F401
 
 # API keys, idempotency records and webhooks: registered by their own module.
 from .api import admin as _api_admin  # noqa: E402, F401

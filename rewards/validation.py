@@ -2,27 +2,50 @@
 
 A fat-fingered number must never reach the ledger: it is append-only, so a purchase of
 9,999,999,999.99 or an adjustment of 10^18 points could never be taken back from the
-product. Every amount, point count, multiplier and date that a person or a system types
-is checked here, against limits the merchant can change (``Program``) within hard
+product. Every amount, point count, multiplier, count and date that a person or a system
+types is checked here, against limits the merchant can change (``Program``) within hard
 ceilings that the database columns hold with room to sum (``HARD_MAX_*``).
 
 Every refusal is an ``ApplicationError`` whose message is in the merchant's words
 ("The amount must be at most 1,000,000.00.") and whose ``field`` names the input.
+Models use the same checks as field validators (``Within``) and forms through
+``FieldErrors``, so the admin shows the same sentence beside the field.
+
+What one purchase can earn (``rewards.earning.calculate``): the base rate, the tier's
+extra and each multiplier rule's extra on at most the amount paid, plus each bonus, each
+part rounded up at worst::
+
+    points <= A x E / M x (T + sum(m - 1)) + sum(b) + 2 + number of rules
+
+A: the largest purchase, E / M: ``earn_points`` per ``earn_per_amount`` (at most 100
+points per 1.00), T: the highest tier multiplier, m: the active multiplier rules, b: the
+active bonuses, all assumed to apply at once (the worst case). Saving a program, rule or
+tier that would let this pass ``HARD_MAX_POINTS`` is refused (``check_purchase_ceiling``).
+With the defaults (1,000,000.00 at 1 point per 1.00) the tier and the rules may multiply
+the base by up to 100 together: 100,000,000 points, whose sums over all time stay far
+inside the 64-bit columns that hold balances and entries.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 from loyalty.errors import ApplicationError
 
-# The ceilings no merchant setting may pass: 10^11 amounts and 10^9 points per row keep
-# every sum over all time far inside a 64-bit integer and a 14-digit decimal column.
+# The ceilings no merchant setting may pass: 10^8 per amount and per entry keep every
+# sum over all time far inside a 64-bit integer and a 14-digit decimal column.
 HARD_MAX_AMOUNT = Decimal("99999999.99")
 HARD_MAX_POINTS = 100_000_000
 MAX_MULTIPLIER = Decimal("100")
+MAX_EARN_RATE = Decimal("100")  # points per 1.00 spent
+MAX_POINT_VALUE = Decimal("100")  # a point worth more than 100.00 is a typing mistake
+MAX_STOCK = 10_000_000
+MAX_YEARS_AHEAD = 100  # a rule or reward may be planned ahead, not for year 9999
 # A time a little in the future is a clock skew between systems, not an error.
 CLOCK_SKEW = timedelta(minutes=5)
 CENT = Decimal("0.01")
@@ -51,7 +74,9 @@ class Limits:
 
 # For figures the program computes rather than a person types (a refund's reversal):
 # only the hard ceilings apply.
-COMPUTED = Limits(max_amount=HARD_MAX_AMOUNT, max_points=HARD_MAX_POINTS)
+COMPUTED = Limits(
+    max_amount=HARD_MAX_AMOUNT, max_points=HARD_MAX_POINTS, earliest_date=date(1970, 1, 1)
+)
 
 
 def limits(program=None) -> Limits:
@@ -115,6 +140,16 @@ def check_amount(
     """A money amount: at most 2 decimals, above zero (or zero), within the program's maximum."""
     limits = limits or _current()
     amount = parse_decimal(value, field=field, label=label)
+    return check_amount_range(
+        amount, field=field, label=label, limits=limits, allow_zero=allow_zero
+    )
+
+
+def check_amount_range(
+    amount: Decimal, *, field: str, label: str, limits: Limits, allow_zero: bool = False
+) -> Decimal:
+    """The range part of ``check_amount``, for a caller that parsed the text its own way
+    (the import reads ``1,234.50`` and ``€12``)."""
     if amount < 0 or (amount == 0 and not allow_zero):
         least = "zero or more" if allow_zero else "more than zero"
         raise _refuse(f"The {label} must be {least}.", field, "invalid_amount")
@@ -141,7 +176,8 @@ def check_points(
     if isinstance(value, bool) or not isinstance(value, int):
         raise _refuse(f"The {label} must be a whole number.", field)
     if value < 0 and not allow_negative:
-        raise _refuse(f"The {label} must be more than zero.", field, "invalid_points")
+        least = "zero or more" if allow_zero else "more than zero"
+        raise _refuse(f"The {label} must be {least}.", field, "invalid_points")
     if value == 0 and not allow_zero:
         raise _refuse(f"The {label} cannot be zero.", field, "invalid_points")
     if abs(value) > limits.max_points:
@@ -151,15 +187,69 @@ def check_points(
     return value
 
 
+def check_count(value, *, field: str, label: str, minimum: int = 0, maximum: int) -> int:
+    """A whole number of things (days, months, orders, times) from ``minimum`` to ``maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _refuse(f"The {label} must be a whole number.", field)
+    if not minimum <= value <= maximum:
+        raise _refuse(
+            f"The {label} must be from {minimum:,} to {maximum:,}.", field, "out_of_range"
+        )
+    return value
+
+
+def check_stock(value, *, field: str = "stock", label: str = "stock") -> int | None:
+    """How many are left: empty for unlimited, else from 0 to 10,000,000."""
+    if value is None:
+        return None
+    return check_count(value, field=field, label=label, maximum=MAX_STOCK)
+
+
+def _check_decimal(value, *, field, label, low, high, places, low_included=True) -> Decimal:
+    number = parse_decimal(value, field=field, label=label)
+    if number < low or (number == low and not low_included) or number > high:
+        least = "at least" if low_included else "more than"
+        raise _refuse(f"The {label} must be {least} {low} and at most {high}.", field)
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise _refuse(f"The {label} can have at most {places} decimal places.", field)
+    return number
+
+
 def check_multiplier(value, *, field: str = "multiplier", label: str = "multiplier") -> Decimal:
     multiplier = parse_decimal(value, field=field, label=label)
     if multiplier < 1:
         raise _refuse(f"The {label} must be at least 1.", field)
-    if multiplier > MAX_MULTIPLIER:
-        raise _refuse(f"The {label} must be at most {MAX_MULTIPLIER}.", field)
-    if multiplier != multiplier.quantize(CENT):
-        raise _refuse(f"The {label} can have at most 2 decimal places.", field)
-    return multiplier
+    return _check_decimal(
+        multiplier, field=field, label=label, low=1, high=MAX_MULTIPLIER, places=2
+    )
+
+
+def check_percent(value, *, field: str, label: str = "percentage") -> Decimal:
+    """A share of a price: more than 0, at most 100, 2 decimals."""
+    return _check_decimal(
+        value, field=field, label=label, low=0, high=100, places=2, low_included=False
+    )
+
+
+def check_point_value(value, *, field: str = "point_value", label: str = "value of a point"):
+    """What one point is worth when redeemed: 0 to 100.00, up to 4 decimals (0.0125)."""
+    return _check_decimal(value, field=field, label=label, low=0, high=MAX_POINT_VALUE, places=4)
+
+
+def check_earn_rate(
+    earn_points: int, *, per: Decimal, field: str = "earn_points", label: str = ""
+) -> Decimal:
+    """``earn_points`` per ``per`` spent (each checked by its field): at most 100 points per
+    1.00, so that the largest purchase stays within the ceiling (see the module). Returns the
+    points per 1.00."""
+    rate = Decimal(earn_points) / per
+    if rate > MAX_EARN_RATE:
+        raise _refuse(
+            f"The program can give at most {MAX_EARN_RATE} points per 1.00 spent; "
+            f"{earn_points:,} points per {money_text(per)} is {rate.normalize():,f} per 1.00.",
+            field,
+        )
+    return rate
 
 
 def check_moment(
@@ -169,8 +259,10 @@ def check_moment(
     label: str = "date",
     limits: Limits | None = None,
     now: datetime | None = None,
+    allow_future: bool = False,
 ) -> datetime:
-    """When something happened: aware, not before the earliest date, not in the future."""
+    """When something happened (or, if allowed, will): aware, not before the earliest date,
+    not in the future (or at most 100 years ahead)."""
     now = now or timezone.now()
     if value is None:
         return now
@@ -183,8 +275,14 @@ def check_moment(
         raise _refuse(
             f"The {label} cannot be before {limits.earliest_date.isoformat()}.", field, "too_early"
         )
-    if value > now + CLOCK_SKEW:
+    if not allow_future and value > now + CLOCK_SKEW:
         raise _refuse(f"The {label} cannot be in the future.", field, "in_future")
+    if value > now + timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise _refuse(
+            f"The {label} is too far in the future (at most {MAX_YEARS_AHEAD} years ahead).",
+            field,
+            "too_far",
+        )
     return value
 
 
@@ -208,9 +306,134 @@ def check_day(
     today = today or timezone.localdate()
     if not allow_future and value > today:
         raise _refuse(f"The {label} cannot be in the future.", field, "in_future")
-    if value.year > 9000:
-        raise _refuse(f"The {label} is too far in the future.", field)
+    if value > today + timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise _refuse(
+            f"The {label} is too far in the future (at most {MAX_YEARS_AHEAD} years ahead).",
+            field,
+            "too_far",
+        )
     return value
+
+
+# ---------------------------------------------------------------- what a purchase can earn
+
+
+def most_points_per_purchase(
+    *,
+    max_amount: Decimal,
+    earn_points: int,
+    earn_per_amount: Decimal,
+    tier_multiplier: Decimal,
+    rule_multipliers: list[Decimal],
+    bonuses: list[int],
+) -> int:
+    """The worst case of the module's formula: every rule and the highest tier at once."""
+    factor = Decimal(tier_multiplier) + sum((Decimal(m) - 1 for m in rule_multipliers), Decimal(0))
+    raw = max_amount * Decimal(earn_points) * factor / earn_per_amount
+    rounding = 2 + len(rule_multipliers) + len(bonuses)  # each part rounded up at worst
+    return int(raw.to_integral_value(rounding=ROUND_CEILING)) + sum(bonuses) + rounding
+
+
+def check_purchase_ceiling(most: int, *, field: str, label: str, max_amount: Decimal) -> int:
+    if most > HARD_MAX_POINTS:
+        raise _refuse(
+            f"With this {label}, the largest purchase ({money_text(max_amount)}) could earn "
+            f"{points_text(most)} points when the highest tier and every active rule add up, "
+            f"more than the {points_text(HARD_MAX_POINTS)} points one purchase may earn.",
+            field,
+            "over_limit",
+        )
+    return most
+
+
+# ---------------------------------------------------------------- above the large thresholds
+
+
+def large_purchase_question(amount: Decimal, limits: Limits) -> str | None:
+    """What staff must confirm before recording ``amount`` (None: nothing to confirm)."""
+    if amount <= limits.large_amount:
+        return None
+    return (
+        f"Are you sure? {money_text(amount)} is above your large-purchase threshold of "
+        f"{money_text(limits.large_amount)}."
+    )
+
+
+def needs_approval(points: int, limits: Limits) -> bool:
+    """An adjustment of more points than this (either way) waits for a second staff user."""
+    return abs(points) > limits.large_points
+
+
+# ---------------------------------------------------------------- in models and forms
+
+
+CHECKS = {
+    "amount": check_amount,
+    "points": check_points,
+    "count": check_count,
+    "stock": check_stock,
+    "multiplier": check_multiplier,
+    "percent": check_percent,
+    "point_value": check_point_value,
+    "moment": check_moment,
+    "day": check_day,
+}
+_CEILINGS = {"points": HARD_MAX_POINTS, "stock": MAX_STOCK}
+
+
+@deconstructible(path="rewards.validation.Within")
+class Within(MaxValueValidator):
+    """A model field's validator running one of the checks above (with the program's limits
+    as they are when it runs), so that the admin shows the check's sentence beside the field.
+
+    It is a ``MaxValueValidator`` at the check's own ceiling so that Django adds no
+    validator of the column's range, whose message would read "less than or equal to
+    2147483647".
+    """
+
+    def __init__(self, check: str, label: str, **options):
+        super().__init__(options.get("maximum") or _CEILINGS.get(check, HARD_MAX_AMOUNT))
+        self.check, self.label, self.options = check, label, options
+
+    def __call__(self, value):
+        options = dict(self.options)
+        if options.pop("hard", False):  # a limit of the program itself: the hard ceilings
+            options["limits"] = COMPUTED
+        try:
+            CHECKS[self.check](value, field="", label=self.label, **options)
+        except ApplicationError as exc:
+            raise ValidationError(exc.message, code=exc.code) from None
+
+    def __eq__(self, other):
+        return isinstance(other, Within) and (self.check, self.label, self.options) == (
+            other.check,
+            other.label,
+            other.options,
+        )
+
+    def __hash__(self):
+        return hash((self.check, self.label))
+
+
+class FieldErrors:
+    """Collects the refusals of several checks by field, for a model's or a form's ``clean``."""
+
+    def __init__(self):
+        self.errors: dict[str, list[str]] = {}
+
+    def check(self, check, value, *, field: str, **options):
+        try:
+            return check(value, field=field, **options)
+        except ApplicationError as exc:
+            self.add(exc.field or field, exc.message)
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
 
 
 def _current() -> Limits:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
-from .. import config, earning, services, signals
+from .. import config, earning, services, signals, validation
 from ..ledger import lot_expiry
 from ..models import (
     Channel,
@@ -205,6 +205,7 @@ class Importer:
             default_currency=self.program.currency,
             tz=self.tz,
             now=self.now,
+            limits=validation.limits(self.program),
             decimal_comma=self.options.decimal_comma,
             encoding=self.options.encoding,
         )
@@ -333,7 +334,7 @@ class Importer:
             for row in batch:
                 if not row.errors and row.channel not in self.channels:
                     known = ", ".join(self.channels) or "none defined"
-                    row.error("channel", f"unknown channel {row.channel!r} (known: {known})")
+                    row.error("channel", f"There is no channel {row.channel!r} (known: {known}).")
                 if row.errors:
                     reject(row, row.errors)
                 elif row.status == "skip":
@@ -353,8 +354,8 @@ class Importer:
                         report.changed += 1
                         rejects.write(
                             row,
-                            f"order {row.order_id} is already recorded with different values "
-                            f"({difference}): not applied",
+                            f"The order {row.order_id} is already recorded with different values "
+                            f"({difference}): not applied.",
                             "order_id",
                         )
                     else:
@@ -375,8 +376,8 @@ class Importer:
                             RowError(
                                 row.row,
                                 "order_id",
-                                f"order {row.order_id} (channel {row.channel}) "
-                                "appears more than once in the file",
+                                f"The order {row.order_id} (channel {row.channel}) "
+                                "appears more than once in the file.",
                             )
                         ],
                     )
@@ -404,8 +405,8 @@ class Importer:
                         RowError(
                             row.row,
                             "customer_id",
-                            f"unknown customer id {row.customer_id!r} and no email "
-                            "to enrol a new member",
+                            f"The customer id {row.customer_id!r} is unknown and there is no "
+                            "email to enrol a new member.",
                         )
                     ],
                 )
@@ -442,6 +443,7 @@ class Importer:
                 tier_multiplier=tier[0],
                 tier_name=tier[1],
             )
+            services.within_ceiling(result)  # the settings' bounds make this hold
             cached = (result, Breakdown(result.breakdown))
             if len(self._earn_cache) > 5_000:  # bounded: a few MB
                 self._earn_cache.clear()
