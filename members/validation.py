@@ -26,9 +26,9 @@ def check_birthday(value, *, today: date | None = None, field: str = "birthday")
 
 
 def _measured(tier, value) -> str:
-    """500 points, an amount of 500.00, 5 orders: a threshold in the tier's own measure."""
+    """500 points, 500.00 spent, 5 orders: a threshold in the tier's own measure."""
     if tier.measure == "spend":
-        return f"an amount of {value:,.2f}"
+        return f"{value:,.2f} spent"
     unit = "orders" if tier.measure == "orders" else "points"
     return f"{int(value):,} {unit}"
 

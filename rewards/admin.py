@@ -22,6 +22,7 @@ from .admin_forms import (
     AdjustForm,
     CancelRedemptionForm,
     EarnRuleForm,
+    MemberForm,
     ProgramForm,
     RecordPurchaseForm,
     RefundForm,
@@ -252,6 +253,7 @@ class PointLotInline(ReadOnlyInline):
 
 
 class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
+    form = MemberForm
     inlines = [PointLotInline, LedgerEntryInline]
     object_actions = [("adjust", "Adjust points", "adjust_view")]
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
+from members.admin import MemberAdmin
 
 from . import selectors, services, validation
 from .models import Channel, EarnRule, Program
@@ -65,6 +66,13 @@ class EarnRuleForm(forms.ModelForm):
                 "multiplier" if self.instance.kind == EarnRule.Kind.MULTIPLIER else "bonus_points"
             )
             ceiling_error(self, field, field.replace("_", " "), rule=self.instance)
+
+
+class MemberForm(MemberAdmin.form):
+    """The members app's form, with the enrolment date within the program's dates."""
+
+    def clean_enrolled_at(self):
+        return checked(self, "enrolled_at", validation.check_moment, label="enrolment date")
 
 
 class AdjustForm(forms.Form):

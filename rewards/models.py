@@ -175,7 +175,8 @@ class Program(models.Model):
 
     def clean(self):
         errors: dict = {}
-        if self.earn_points and self.earn_per_amount and self.earn_per_amount > 0:
+        per, most = self.earn_per_amount, validation.HARD_MAX_AMOUNT
+        if 1 <= (self.earn_points or 0) <= 1000 and per is not None and 0 < per <= most:
             collect(
                 errors,
                 validation.check_earn_rate,

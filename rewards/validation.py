@@ -402,7 +402,9 @@ class Within(MaxValueValidator):
         try:
             CHECKS[self.check](value, field="", label=self.label, **options)
         except ApplicationError as exc:
-            raise ValidationError(exc.message, code=exc.code) from None
+            # Not the check's own code: Django swaps a message whose code the field knows
+            # ("invalid") for the field's generic one.
+            raise ValidationError(exc.message, code="out_of_range") from None
 
     def __eq__(self, other):
         return isinstance(other, Within) and (self.check, self.label, self.options) == (
