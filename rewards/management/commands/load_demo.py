@@ -16,6 +16,8 @@ from members.services import enroll_member
 from rewards import expiry, services
 from rewards.models import Channel, EarnRule, Program, Reward
 
+from ._args import in_range
+
 STAFF = ("admin@example.com", "loyalty-admin-demo")
 MEMBER = ("member@example.com", "loyalty-member-demo")
 FIRST = [
@@ -48,6 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args, **options):
+        in_range(options["members"], option="--members", minimum=0, maximum=10_000)
         if User.objects.filter(email=STAFF[0]).exists():
             self.stdout.write("Demo data is already loaded.")
         else:
