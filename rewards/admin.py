@@ -1,4 +1,4 @@
-"""Admin of the program, purchases, rules, rewards and the (read-only) ledger.
+"""Admin of the members' ledger, rewards, redemptions and the (read-only) ledger.
 
 Forms that change points (record a purchase, refund, adjust, cancel a redemption)
 call the services; the ledger itself cannot be edited or deleted from the admin.
@@ -10,36 +10,25 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 
-from loyalty.admin_mixins import HistoryAdmin, RecordAdmin, SingletonAdmin
+from loyalty.admin_mixins import HistoryAdmin, RecordAdmin
 from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
 
-from . import approvals, selectors, services, validation
+from . import adjustments, services, validation
 from .admin_forms import (
     AdjustForm,
     CancelRedemptionForm,
-    EarnRuleForm,
     MemberForm,
-    ProgramForm,
-    RecordPurchaseForm,
-    RefundForm,
     refuse_beside,
 )
 from .models import (
-    Channel,
-    EarnRule,
     ExpiryPolicyChange,
     ExpiryReminder,
     LedgerEntry,
     PointLot,
-    Program,
-    Purchase,
-    PurchaseLine,
     Redemption,
-    Refund,
     Reward,
 )
 
@@ -113,115 +102,6 @@ class ActionViewsMixin:
         return TemplateResponse(request, "admin/loyalty/action_form.html", context)
 
 
-# ---------------------------------------------------------------- program
-
-
-@admin.register(Program)
-class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
-    form = ProgramForm
-    list_display = [
-        "name",
-        "currency",
-        "earn_points",
-        "earn_per_amount",
-        "point_value",
-        "expiry_policy",
-    ]
-    fieldsets = (
-        (None, {"fields": ("name", "currency", "auto_enroll")}),
-        (
-            "Earning",
-            {"fields": ("earn_points", "earn_per_amount", "rounding", "return_window_days")},
-        ),
-        ("What earns", {"fields": ("earn_on_shipping", "earn_on_tax", "earn_on_gift_cards")}),
-        ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
-        ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
-        (
-            "Limits (what staff and systems can enter)",
-            {
-                "fields": (
-                    "max_purchase_amount",
-                    "max_points_per_entry",
-                    "earliest_date",
-                    "large_purchase_amount",
-                    "large_adjustment_points",
-                ),
-                "description": "A purchase above the large amount asks staff to confirm; an "
-                "adjustment above the large number of points waits for a second staff "
-                "user's approval.",
-            },
-        ),
-    )
-
-
-@admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "earns_points"]
-    list_filter = ["earns_points"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(EarnRule)
-class EarnRuleAdmin(admin.ModelAdmin):
-    form = EarnRuleForm
-    readonly_fields = ["stacks_with"]
-    list_display = [
-        "name",
-        "kind",
-        "multiplier",
-        "bonus_points",
-        "active",
-        "starts_at",
-        "ends_at",
-        "channel",
-        "category",
-        "sku",
-    ]
-    list_filter = ["active", "kind", "channel"]
-    search_fields = ["name", "category", "sku"]
-    fieldsets = (
-        (None, {"fields": ("name", "active", "kind", "multiplier", "bonus_points")}),
-        (
-            "When it applies",
-            {
-                "fields": (
-                    "starts_at",
-                    "ends_at",
-                    "weekdays",
-                    "channel",
-                    "min_order_amount",
-                    "category",
-                    "sku",
-                )
-            },
-        ),
-        ("Other rules that apply to the same purchases", {"fields": ("stacks_with",)}),
-    )
-
-    @admin.display(description="Stacks with")
-    def stacks_with(self, obj):
-        rules = selectors.overlapping_rules(obj) if obj and obj.pk else []
-        if not rules:
-            return "No other active rule applies on the same days and channel."
-        return format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("admin:rewards_earnrule_change", args=[r.pk]), r.name) for r in rules),
-        )
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        rules = selectors.overlapping_rules(obj)
-        if rules:
-            names = ", ".join(f"“{rule.name}”" for rule in rules)
-            self.message_user(
-                request,
-                f"“{obj.name}” stacks with {names}: on the same days and channel their points "
-                "add up. Saved anyway; check that this is what you want.",
-                messages.WARNING,
-            )
-
-
 # ---------------------------------------------------------------- members' ledger
 
 
@@ -267,7 +147,7 @@ class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
             title=f"Adjust the points of {member.email}",
             intro=f"Spendable balance: {member.points_balance:,} points. An adjustment of more "
             f"than {limits.large_points:,} points waits for a second staff user's approval.",
-            action=lambda data: approvals.adjust_or_request(
+            action=lambda data: adjustments.adjust_or_request(
                 member_id=member.pk,
                 points=data["points"],
                 note=data["reason"],
@@ -289,143 +169,6 @@ class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
 
 admin.site.unregister(Member)
 admin.site.register(Member, LedgerMemberAdmin)
-
-
-# ---------------------------------------------------------------- purchases
-
-
-class PurchaseLineInline(ReadOnlyInline):
-    model = PurchaseLine
-    fields = ["sku", "category", "quantity", "amount", "is_gift_card", "is_reward_item"]
-    readonly_fields = fields
-
-
-class RefundInline(ReadOnlyInline):
-    model = Refund
-    fields = [
-        "created_at",
-        "refund_id",
-        "amount",
-        "points_reversed",
-        "shortfall",
-        "reason",
-        "created_by",
-    ]
-    readonly_fields = fields
-
-
-@admin.register(Purchase)
-class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
-    list_display = [
-        "order_id",
-        "channel",
-        "member",
-        "purchased_at",
-        "amount",
-        "currency",
-        "points_earned",
-        "status",
-    ]
-    list_filter = ["status", "channel", "purchased_at"]
-    search_fields = ["order_id", "member__email", "member__external_id"]
-    date_hierarchy = "purchased_at"
-    list_select_related = ["channel", "member"]
-    inlines = [PurchaseLineInline, RefundInline]
-    object_actions = [("refund", "Refund or return", "refund_view")]
-    readonly_fields = [
-        "channel",
-        "order_id",
-        "member",
-        "purchased_at",
-        "currency",
-        "amount",
-        "shipping_amount",
-        "tax_amount",
-        "eligible_amount",
-        "refunded_amount",
-        "status",
-        "points_earned",
-        "points_by_rule",
-    ]
-    exclude = ["earn_breakdown"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Points by rule")
-    def points_by_rule(self, obj):
-        rows = [(row["rule"], row["points"]) for row in obj.earn_breakdown]
-        if not rows:
-            return "-"
-        return format_html(
-            "<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows)
-        )
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = RecordPurchaseForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                member_id = None
-                if data["member_email"]:
-                    member = Member.objects.filter(email__iexact=data["member_email"]).first()
-                    if member is None:
-                        raise ApplicationError(
-                            f"There is no member with the email {data['member_email']}.",
-                            field="member_email",
-                        )
-                    member_id = member.pk
-                purchase = services.record_purchase(
-                    channel=data["channel"].code,
-                    order_id=data["order_id"],
-                    member_id=member_id,
-                    amount=data["amount"],
-                    shipping_amount=data["shipping_amount"],
-                    tax_amount=data["tax_amount"],
-                    currency=data["currency"] or None,
-                    purchased_at=data["purchased_at"],
-                )
-            except ApplicationError as exc:
-                refuse_beside(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    f"Recorded order {purchase.order_id}: {purchase.points_earned:,} points.",
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:rewards_purchase_change", args=[purchase.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Record a purchase",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/loyalty/action_form.html", context)
-
-    def refund_view(self, request, object_id):
-        purchase = get_object_or_404(Purchase, pk=object_id)
-        return self.run_form(
-            request,
-            purchase,
-            RefundForm,
-            title=f"Refund order {purchase.order_id}",
-            intro=f"Paid {purchase.amount} {purchase.currency}, "
-            f"refunded so far {purchase.refunded_amount}.",
-            action=lambda data: services.refund_purchase(
-                purchase_id=purchase.pk,
-                amount=data["amount"],
-                reason=data["reason"],
-                user=request.user,
-            ),
-            done=lambda refund: (
-                f"Refunded {refund.amount}: {refund.points_reversed} points reversed"
-                + (f", {refund.shortfall} already spent" if refund.shortfall else "")
-                + "."
-            ),
-        )
 
 
 # ---------------------------------------------------------------- rewards
@@ -510,22 +253,6 @@ class PointLotAdmin(LedgerEntryAdmin):
 # ---------------------------------------------------------------- expiry
 
 
-@admin.action(
-    description="Apply the expiry policy to existing open lots (recorded; changes no points)"
-)
-def apply_expiry_policy_to_open_lots(modeladmin, request, queryset):
-    change = services.apply_expiry_policy_to_open_lots(user=request.user)
-    modeladmin.message_user(
-        request,
-        f"Applied {change.get_policy_display().lower()} ({change.months} months) to "
-        f"{change.lots_updated} open lots; the next expiry run expires those now due.",
-        messages.SUCCESS,
-    )
-
-
-ProgramAdmin.actions = [apply_expiry_policy_to_open_lots]
-
-
 @admin.register(ExpiryPolicyChange)
 class ExpiryPolicyChangeAdmin(RecordAdmin, admin.ModelAdmin):
     list_display = ["applied_at", "policy", "months", "lots_updated", "applied_by"]
@@ -541,8 +268,9 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
     list_select_related = ["member"]
 
 
-# Tiers and actions on the member page; large adjustments waiting for a second approval.
-from . import admin_adjustments, admin_tiers  # noqa: E402, F401
+# The program's settings; purchases; tiers and actions on the member page; large
+# adjustments waiting for a second approval.
+from . import admin_adjustments, admin_purchases, admin_settings, admin_tiers  # noqa: E402, F401
 
 # API keys, idempotency records and webhooks: registered by their own module.
 from .api import admin as _api_admin  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 Requests are made on a member's page (*Adjust points* above the large threshold); only a
 staff user other than the requester, with the permission "Can approve or reject another
-user's large adjustment", decides. The services (``rewards.approvals``) enforce both.
+user's large adjustment", decides. The services (``rewards.adjustments``) enforce both.
 """
 
 from django.contrib import admin
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from loyalty.admin_mixins import RecordAdmin
 
-from . import approvals
+from . import adjustments
 from .admin import ActionViewsMixin
 from .admin_forms import ApproveAdjustmentForm, RejectAdjustmentForm
 from .models import AdjustmentRequest
@@ -44,7 +44,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Deciding is the only change made here: the permission to approve is enough.
-        allowed = request.user.has_perm(approvals.APPROVE_PERMISSION)
+        allowed = request.user.has_perm(adjustments.APPROVE_PERMISSION)
         return allowed or super().has_change_permission(request, obj)
 
     @admin.display(description="points", ordering="points")
@@ -62,7 +62,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
         )
 
     def _decidable(self, request, object_id) -> AdjustmentRequest:
-        if not request.user.has_perm(approvals.APPROVE_PERMISSION):
+        if not request.user.has_perm(adjustments.APPROVE_PERMISSION):
             raise PermissionDenied
         return get_object_or_404(AdjustmentRequest.objects.select_related("member"), pk=object_id)
 
@@ -82,7 +82,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             ApproveAdjustmentForm,
             title=f"Approve {adjustment.points:+,} points for {adjustment.member.email}",
             intro=self._intro(adjustment),
-            action=lambda data: approvals.approve_adjustment(
+            action=lambda data: adjustments.approve_adjustment(
                 request_id=adjustment.pk, user=request.user
             ),
             done=lambda r: f"Approved: {r.points:+,} points posted for {r.member.email}.",
@@ -96,7 +96,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             RejectAdjustmentForm,
             title=f"Reject {adjustment.points:+,} points for {adjustment.member.email}",
             intro=self._intro(adjustment),
-            action=lambda data: approvals.reject_adjustment(
+            action=lambda data: adjustments.reject_adjustment(
                 request_id=adjustment.pk, user=request.user, reason=data["reason"]
             ),
             done=lambda r: "Rejected: no points were credited or taken.",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from members.models import Member, Tier
 
-from . import validation
+from . import earning
 from .ledger import lapsed
 from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program
 
@@ -164,7 +164,7 @@ def expiring_soon(member: Member, *, days: int = 30) -> list[dict]:
 
 
 def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
-    """The most one purchase could earn (``rewards.validation``'s formula): the largest
+    """The most one purchase could earn (``rewards.earning.most_points``): the largest
     purchase with the highest tier and every active rule at once, with ``program``,
     ``rule`` or ``tier`` as they are being edited in place of their saved versions."""
     program = program or Program.get()
@@ -174,7 +174,7 @@ def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
     tiers = [t.earn_multiplier for t in Tier.objects.all() if tier is None or t.pk != tier.pk]
     if tier is not None and tier.earn_multiplier is not None:
         tiers.append(tier.earn_multiplier)
-    return validation.most_points_per_purchase(
+    return earning.most_points(
         max_amount=program.max_purchase_amount,
         earn_points=program.earn_points,
         earn_per_amount=program.earn_per_amount,

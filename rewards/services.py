@@ -25,7 +25,6 @@ from members.services import lock_member
 from . import config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
-    AdjustmentRequest,
     Channel,
     LedgerEntry,
     PointLot,
@@ -446,114 +445,6 @@ def refund_purchase(
 # ---------------------------------------------------------------- adjustments
 
 
-ADJUSTMENT_TEXT = "Points adjustment"  # what the member reads when staff give no description
-
-
-@retry_on_conflict
-@transaction.atomic
-def adjust_points(
-    *,
-    member_id: int,
-    points: int,
-    reason: str,
-    user=None,
-    idempotency_key: str | None = None,
-    kind: str = LedgerEntry.Kind.ADJUST,
-    description: str = "",
-    reference: str = "",
-    effective_at: datetime | None = None,
-    approval: AdjustmentRequest | None = None,
-) -> LedgerEntry:
-    """Add or remove points by hand (staff), or for an action or a referral.
-
-    ``reason`` is the internal note, for staff only; ``description`` is what the member
-    reads (by default "Points adjustment"). A credit is a new lot that expires by the
-    program's policy; a debit is taken oldest-expiry-first and refused if the member
-    cannot cover it. A staff adjustment of more than the program's large threshold is
-    refused unless ``approval`` is its request, approved by a second staff user
-    (``rewards.approvals``).
-    """
-    points = validation.check_points(points, allow_negative=True)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(
-            "A reason is required (an internal note that only staff see).",
-            code="reason_required",
-            field="reason",
-        )
-    key = idempotency_key or f"adjust:{secrets.token_hex(12)}"
-    member = lock_member(member_id)
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        if existing.member_id != member_id or existing.points != points:
-            raise ApplicationError(
-                "This idempotency key was already used for another change.",
-                code="idempotency_conflict",
-                field="idempotency_key",
-            )
-        return existing
-    if member.status == Member.Status.CLOSED:
-        raise ApplicationError(
-            f"The member {member.email} is closed.", code="member_not_active", field="member"
-        )
-    program = Program.get()
-    if kind == LedgerEntry.Kind.ADJUST:  # a figure and a date staff typed
-        _check_approval(points, member_id, approval, validation.limits(program))
-        effective_at = validation.check_moment(effective_at, field="effective_at")
-    else:  # computed by the calling service (an action, a referral), which checked its inputs
-        effective_at = effective_at or timezone.now()
-    posting = Posting(member=member, kind=kind, idempotency_key=key, effective_at=effective_at)
-    if points > 0:
-        posting.credit(points, expires_at=lot_expiry(program, effective_at))
-        posting.settle_debt()
-    else:
-        available = spendable_points(member)
-        if available < -points:
-            raise ApplicationError(
-                f"Cannot remove {-points:,} points: {member.email} has only {available:,} "
-                "spendable.",
-                code="insufficient_points",
-                field="points",
-            )
-        posting.take(-points)
-    default = ADJUSTMENT_TEXT if kind == LedgerEntry.Kind.ADJUST else reason
-    entry = posting.post(
-        description=(description or "").strip()[:255] or default[:255],
-        reason=reason,
-        created_by=user,
-        reference=reference,
-    )
-    if entry.points > 0:
-        signals.points_credited.send(sender=LedgerEntry, entry=entry)
-    return entry
-
-
-def _check_approval(points, member_id, approval, limits: validation.Limits) -> None:
-    """Above the large threshold, only an approved request of these very points posts."""
-    if not validation.needs_approval(points, limits):
-        return
-    if approval is None:
-        raise ApplicationError(
-            f"An adjustment of more than {limits.large_points:,} points needs a second staff "
-            "user's approval: request it, and another staff user approves it.",
-            code="approval_required",
-            field="points",
-        )
-    approved = approval.status == AdjustmentRequest.Status.APPROVED
-    if not approved or approval.decided_by_id in (None, approval.requested_by_id):
-        raise ApplicationError(
-            "This adjustment is not approved by a second staff user.",
-            code="approval_required",
-            field="points",
-        )
-    if (approval.member_id, approval.points) != (member_id, points):
-        raise ApplicationError(
-            "The approval is for another member or another number of points.",
-            code="approval_required",
-            field="points",
-        )
-
-
 # ---------------------------------------------------------------- redemptions
 
 
@@ -863,9 +754,11 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
     return entry
 
 
-# ---------------------------------------------------------------- expiry (rewards/expiry.py)
-# Re-exported so that callers find every write in services; the SQL lives in expiry.py.
-
+# ---------------------------------------------------------------- adjustments, expiry
+# Re-exported so that callers find every write in services; they live in adjustments.py
+# (with the approval of large ones) and expiry.py (with its SQL).
+from .adjustments import ADJUSTMENT_TEXT as ADJUSTMENT_TEXT  # noqa: E402
+from .adjustments import adjust_points as adjust_points  # noqa: E402
 from .expiry import apply_expiry_policy_to_open_lots as apply_expiry_policy_to_open_lots  # noqa: E402
 from .expiry import expire_points as expire_points  # noqa: E402
 from .expiry import expiry_preview as expiry_preview  # noqa: E402

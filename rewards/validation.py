@@ -8,27 +8,14 @@ ceilings that the database columns hold with room to sum (``HARD_MAX_*``).
 
 Every refusal is an ``ApplicationError`` whose message is in the merchant's words
 ("The amount must be at most 1,000,000.00.") and whose ``field`` names the input.
-Models use the same checks as field validators (``Within``) and forms through
-``FieldErrors``, so the admin shows the same sentence beside the field.
-
-What one purchase can earn (``rewards.earning.calculate``): the base rate, the tier's
-extra and each multiplier rule's extra on at most the amount paid, plus each bonus, each
-part rounded up at worst::
-
-    points <= A x E / M x (T + sum(m - 1)) + sum(b) + 2 + number of rules
-
-A: the largest purchase, E / M: ``earn_points`` per ``earn_per_amount`` (at most 100
-points per 1.00), T: the highest tier multiplier, m: the active multiplier rules, b: the
-active bonuses, all assumed to apply at once (the worst case). Saving a program, rule or
-tier that would let this pass ``HARD_MAX_POINTS`` is refused (``check_purchase_ceiling``).
-With the defaults (1,000,000.00 at 1 point per 1.00) the tier and the rules may multiply
-the base by up to 100 together: 100,000,000 points, whose sums over all time stay far
-inside the 64-bit columns that hold balances and entries.
+Models use the same checks as field validators (``Within``), so the admin shows the same
+sentence beside the field. What a purchase computes is bounded too
+(``rewards.earning.most_points``, ``check_purchase_ceiling``).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -49,7 +36,6 @@ MAX_YEARS_AHEAD = 100  # a rule or reward may be planned ahead, not for year 999
 # A time a little in the future is a clock skew between systems, not an error.
 CLOCK_SKEW = timedelta(minutes=5)
 CENT = Decimal("0.01")
-OLDEST_AGE_YEARS = 120
 
 DEFAULT_MAX_AMOUNT = Decimal("1000000.00")
 DEFAULT_MAX_POINTS = 1_000_000
@@ -95,7 +81,7 @@ def limits(program=None) -> Limits:
 
 
 def money_text(value: Decimal) -> str:
-    """1,000,000.00: an amount as a merchant reads it in a message."""
+    """1,000,000.00: an amount as a merchant reads it in a message (points: ``f"{n:,}"``)."""
     return f"{value:,.2f}"
 
 
@@ -119,13 +105,13 @@ def parse_decimal(value, *, field: str, label: str) -> Decimal:
         raise _refuse(f"The {label} must be a number.", field)
     body = text[1:] if text[:1] in "+-" else text
     whole, _, fraction = body.partition(".")
-    if not text or not (whole or fraction) or not (whole + fraction).isascii():
-        raise _refuse(f"The {label} must be a number, e.g. 12.50.", field)
-    if not (whole + fraction).isdigit() or (fraction == "" and body.endswith(".")):
+    digits = whole + fraction
+    # ASCII digits only: Decimal() would also read "١٢٣", "1e3", "NaN" and "12."
+    if not digits.isascii() or not digits.isdigit() or body.endswith("."):
         raise _refuse(f"The {label} must be a number, e.g. 12.50.", field)
     try:
         return Decimal(text)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - digits and one point always parse
         raise _refuse(f"The {label} must be a number, e.g. 12.50.", field) from None
 
 
@@ -138,10 +124,9 @@ def check_amount(
     allow_zero: bool = False,
 ) -> Decimal:
     """A money amount: at most 2 decimals, above zero (or zero), within the program's maximum."""
-    limits = limits or _current()
     amount = parse_decimal(value, field=field, label=label)
     return check_amount_range(
-        amount, field=field, label=label, limits=limits, allow_zero=allow_zero
+        amount, field=field, label=label, limits=limits or _current(), allow_zero=allow_zero
     )
 
 
@@ -271,19 +256,8 @@ def check_moment(
     if timezone.is_naive(value):
         raise _refuse(f"The {label} must include a time zone.", field)
     limits = limits or _current()
-    if value < limits.earliest_moment():
-        raise _refuse(
-            f"The {label} cannot be before {limits.earliest_date.isoformat()}.", field, "too_early"
-        )
-    if not allow_future and value > now + CLOCK_SKEW:
-        raise _refuse(f"The {label} cannot be in the future.", field, "in_future")
-    if value > now + timedelta(days=365 * MAX_YEARS_AHEAD):
-        raise _refuse(
-            f"The {label} is too far in the future (at most {MAX_YEARS_AHEAD} years ahead).",
-            field,
-            "too_far",
-        )
-    return value
+    latest = None if allow_future else now + CLOCK_SKEW
+    return _dated(value, limits, limits.earliest_moment(), latest, now, field=field, label=label)
 
 
 def check_day(
@@ -299,42 +273,30 @@ def check_day(
     if isinstance(value, datetime) or not isinstance(value, date):
         raise _refuse(f"The {label} must be a date.", field)
     limits = limits or _current()
-    if value < limits.earliest_date:
-        raise _refuse(
-            f"The {label} cannot be before {limits.earliest_date.isoformat()}.", field, "too_early"
-        )
     today = today or timezone.localdate()
-    if not allow_future and value > today:
+    latest = None if allow_future else today
+    return _dated(value, limits, limits.earliest_date, latest, today, field=field, label=label)
+
+
+def _dated(value, limits: Limits, earliest, latest, now, *, field: str, label: str):
+    """Not before the earliest date, not after ``latest`` (None: any future day), never
+    more than 100 years ahead."""
+    if value < earliest:
+        since = limits.earliest_date.isoformat()
+        raise _refuse(f"The {label} cannot be before {since}.", field, "too_early")
+    if latest is not None and value > latest:
         raise _refuse(f"The {label} cannot be in the future.", field, "in_future")
-    if value > today + timedelta(days=365 * MAX_YEARS_AHEAD):
-        raise _refuse(
-            f"The {label} is too far in the future (at most {MAX_YEARS_AHEAD} years ahead).",
-            field,
-            "too_far",
-        )
+    if value > now + timedelta(days=365 * MAX_YEARS_AHEAD):
+        ahead = f"at most {MAX_YEARS_AHEAD} years ahead"
+        raise _refuse(f"The {label} is too far in the future ({ahead}).", field, "too_far")
     return value
 
 
 # ---------------------------------------------------------------- what a purchase can earn
 
 
-def most_points_per_purchase(
-    *,
-    max_amount: Decimal,
-    earn_points: int,
-    earn_per_amount: Decimal,
-    tier_multiplier: Decimal,
-    rule_multipliers: list[Decimal],
-    bonuses: list[int],
-) -> int:
-    """The worst case of the module's formula: every rule and the highest tier at once."""
-    factor = Decimal(tier_multiplier) + sum((Decimal(m) - 1 for m in rule_multipliers), Decimal(0))
-    raw = max_amount * Decimal(earn_points) * factor / earn_per_amount
-    rounding = 2 + len(rule_multipliers) + len(bonuses)  # each part rounded up at worst
-    return int(raw.to_integral_value(rounding=ROUND_CEILING)) + sum(bonuses) + rounding
-
-
 def check_purchase_ceiling(most: int, *, field: str, label: str, max_amount: Decimal) -> int:
+    """``most``: what the largest purchase could earn (``rewards.earning.most_points``)."""
     if most > HARD_MAX_POINTS:
         raise _refuse(
             f"With this {label}, the largest purchase ({money_text(max_amount)}) could earn "
@@ -407,35 +369,11 @@ class Within(MaxValueValidator):
             raise ValidationError(exc.message, code="out_of_range") from None
 
     def __eq__(self, other):
-        return isinstance(other, Within) and (self.check, self.label, self.options) == (
-            other.check,
-            other.label,
-            other.options,
-        )
+        mine = (self.check, self.label, self.options)
+        return isinstance(other, Within) and mine == (other.check, other.label, other.options)
 
     def __hash__(self):
         return hash((self.check, self.label))
-
-
-class FieldErrors:
-    """Collects the refusals of several checks by field, for a model's or a form's ``clean``."""
-
-    def __init__(self):
-        self.errors: dict[str, list[str]] = {}
-
-    def check(self, check, value, *, field: str, **options):
-        try:
-            return check(value, field=field, **options)
-        except ApplicationError as exc:
-            self.add(exc.field or field, exc.message)
-            return None
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 def _current() -> Limits:

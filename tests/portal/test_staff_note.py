@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from rewards import approvals, services
+from rewards import adjustments, services
 from rewards.models import LedgerEntry
 from tests.factories import UserFactory
 
@@ -36,11 +36,11 @@ def test_staff_write_the_description_and_the_note_separately_in_the_admin(client
 
 def test_the_note_never_reaches_the_members_pages(client, signed_in, staff):
     services.adjust_points(member_id=signed_in.pk, points=40, reason=NOTE, user=staff)
-    request = approvals.request_adjustment(
+    request = adjustments.request_adjustment(
         member_id=signed_in.pk, points=20_000, note=NOTE + " (large)", user=staff
     )
     approver = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
-    approvals.approve_adjustment(request_id=request.pk, user=approver)
+    adjustments.approve_adjustment(request_id=request.pk, user=approver)
     for name in ("portal:home", "portal:history"):
         page = client.get(reverse(name)).content.decode()
         assert "Points adjustment" in page

@@ -248,7 +248,9 @@ def test_an_adjustment_above_the_large_points_needs_approval_either_way():
 
 
 def test_the_ceiling_formula_with_the_defaults():
-    most = validation.most_points_per_purchase(
+    from rewards import earning
+
+    most = earning.most_points(
         max_amount=Decimal("1000000.00"),
         earn_points=1,
         earn_per_amount=Decimal("1.00"),
@@ -298,7 +300,7 @@ def test_the_ceiling_formula_bounds_what_a_purchase_earns(
         purchased_at=timezone.now(),
         tier_multiplier=tier,
     )
-    most = validation.most_points_per_purchase(
+    most = earning.most_points(
         max_amount=amount,
         earn_points=earn_points,
         earn_per_amount=Decimal(cents) / 100,
