@@ -17,8 +17,8 @@ from .validation import Within
 
 class AdjustmentRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved (points posted)"
+        PENDING = "pending", "Waiting"
+        APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="adjustment_requests")

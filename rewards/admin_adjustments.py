@@ -21,18 +21,7 @@ from .models import AdjustmentRequest
 
 @admin.register(AdjustmentRequest)
 class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
-    list_display = [
-        "requested_at",
-        "member",
-        "points_shown",
-        "description",
-        "note",
-        "status",
-        "requested_by",
-        "decided_by",
-        "decided_at",
-        "decide",
-    ]
+    list_display = ["requested_at", "member", "points_shown", "requested_by", "decision"]
     list_filter = ["status", "requested_at"]
     search_fields = ["member__email", "description", "note", "requested_by__email"]
     date_hierarchy = "requested_at"
@@ -51,15 +40,16 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
     def points_shown(self, obj):
         return f"{obj.points:+,}"
 
-    @admin.display(description="")
-    def decide(self, obj):
-        if obj.status != AdjustmentRequest.Status.PENDING:
-            return ""
-        return format_html(
-            '<a href="{}">Approve</a> · <a href="{}">Reject</a>',
-            reverse("admin:rewards_adjustmentrequest_approve", args=[obj.pk]),
-            reverse("admin:rewards_adjustmentrequest_reject", args=[obj.pk]),
-        )
+    @admin.display(description="decision", ordering="status")
+    def decision(self, obj):
+        """Approve / Reject while it waits; then who decided, and when."""
+        if obj.status == AdjustmentRequest.Status.PENDING:
+            return format_html(
+                'Waiting: <a href="{}">Approve</a> · <a href="{}">Reject</a>',
+                reverse("admin:rewards_adjustmentrequest_approve", args=[obj.pk]),
+                reverse("admin:rewards_adjustmentrequest_reject", args=[obj.pk]),
+            )
+        return f"{obj.get_status_display()} by {obj.decided_by} on {obj.decided_at:%Y-%m-%d}"
 
     def _decidable(self, request, object_id) -> AdjustmentRequest:
         if not request.user.has_perm(adjustments.APPROVE_PERMISSION):

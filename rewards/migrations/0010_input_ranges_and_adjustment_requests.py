@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('points', models.IntegerField(help_text='Positive to add points, negative to remove them.', validators=[rewards.validation.Within('points', 'number of points', allow_negative=True)])),
                 ('description', models.CharField(default='Points adjustment', max_length=255, verbose_name='description (the member sees it)')),
                 ('note', models.TextField(help_text='Never shown to the member.', verbose_name='internal note (staff only)')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved (points posted)'), ('rejected', 'Rejected')], default='pending', max_length=10)),
+                ('status', models.CharField(choices=[('pending', 'Waiting'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10)),
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('rejection_reason', models.CharField(blank=True, max_length=255)),
