@@ -763,15 +763,22 @@ class Importer:
                     if self.options.dry_run:
                         transaction.set_rollback(True)
             except IntegrityError as exc:
-                raise ApplicationError(
-                    f"the database refused the import (nothing was written): {exc}".splitlines()[0],
-                    code="import_conflict",
-                ) from None
+                raise ApplicationError(_refusal(exc), code="import_conflict") from None
         finally:
             scratch.close()
         self.report.written = not self.options.dry_run
         self.report.seconds = time.monotonic() - started
         return self.report
+
+
+def _refusal(exc: IntegrityError) -> str:
+    """The database's refusal in the merchant's words (never a constraint's name)."""
+    if any(mark in str(exc) for mark in ("purchase_channel_order_uniq", "order_id")):
+        return (
+            "An order of the file was recorded by another way while the import ran: nothing "
+            "was written. Run the import again: it skips the orders already recorded."
+        )
+    return "The database refused the import: nothing was written."
 
 
 def import_purchases(path, options: Options | None = None, progress: Progress | None = None):

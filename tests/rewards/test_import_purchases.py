@@ -292,6 +292,8 @@ def test_an_order_recorded_by_someone_else_during_the_import_rolls_it_all_back(
     with pytest.raises(ApplicationError) as exc:
         run(csv_file(tmp_path, body), batch_size=2)
     assert exc.value.code == "import_conflict"
+    assert "recorded by another way while the import ran" in exc.value.message
+    assert "_uniq" not in exc.value.message
     assert not Purchase.objects.exists()
     assert not Member.objects.exists()
 
