@@ -72,6 +72,8 @@ class MemberForm(MemberAdmin.form):
     """The members app's form, with the enrolment date within the program's dates."""
 
     def clean_enrolled_at(self):
+        if "enrolled_at" not in self.changed_data:  # as recorded: not judged by today's limits
+            return self.cleaned_data.get("enrolled_at")
         return checked(self, "enrolled_at", validation.check_moment, label="enrolment date")
 
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
 from loyalty.admin_mixins import HistoryAdmin
+from loyalty.errors import ApplicationError
 from members import tiers
 from members.admin import TierAdmin
 from members.models import Member, Tier, TierChange
@@ -81,9 +82,13 @@ class TierForm(forms.ModelForm):
         if threshold is None or measure is None:
             return data
         try:
-            if measure == Tier.Measure.SPEND:
+            if measure == Tier.Measure.SPEND:  # a year's spend: not bound by one purchase
                 validation.check_amount(
-                    threshold, field="threshold", label="threshold", allow_zero=True
+                    threshold,
+                    field="threshold",
+                    label="threshold",
+                    limits=validation.COMPUTED,
+                    allow_zero=True,
                 )
             elif threshold != threshold.to_integral_value():
                 self.add_error("threshold", "The threshold must be a whole number.")
@@ -95,7 +100,7 @@ class TierForm(forms.ModelForm):
                 validation.check_count(
                     int(threshold), field="threshold", label="threshold", maximum=1_000_000
                 )
-        except validation.ApplicationError as exc:
+        except ApplicationError as exc:
             self.add_error("threshold", exc.message)
         return data
 

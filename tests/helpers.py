@@ -72,25 +72,31 @@ def admin_form_data(response) -> dict:
     form = context["adminform"].form if "adminform" in context else context["form"]
     data = {}
     for bound in form:
-        value = bound.value()
-        widget = bound.field.widget
-        if value is None or value == "":
-            continue
-        if hasattr(widget, "widgets"):  # a split date and time
-            parts = widget.decompress(value) if not isinstance(value, list) else value
-            for index, part in enumerate(parts):
-                data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
-        elif isinstance(value, bool):
-            if value:
-                data[bound.html_name] = "on"
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(v) for v in value]
-        else:
-            data[bound.html_name] = str(value)
+        names = [bound.html_name]
+        if bound.field.show_hidden_initial:  # as a browser posts it, to tell what changed
+            names.append(bound.html_initial_name)
+        for name in names:
+            _put(data, name, bound.value(), bound.field.widget)
     for inline in context.get("inline_admin_formsets", []):
         for bound in inline.formset.management_form:
             data[bound.html_name] = bound.value()
     return data
+
+
+def _put(data: dict, name: str, value, widget) -> None:
+    if value is None or value == "":
+        return
+    if hasattr(widget, "widgets"):  # a split date and time
+        parts = widget.decompress(value) if not isinstance(value, list) else value
+        for index, part in enumerate(parts):
+            data[f"{name}_{index}"] = "" if part is None else str(part)
+    elif isinstance(value, bool):
+        if value:
+            data[name] = "on"
+    elif isinstance(value, list | tuple):
+        data[name] = [str(v) for v in value]
+    else:
+        data[name] = str(value)
 
 
 def form_errors(response) -> list[str]:

@@ -295,3 +295,17 @@ def test_it_validates_ownership_a_purchase_credits_only_its_member(staff_client,
         purchase_form(amount="10.00", member_email=member.email),
     )
     assert (balance(member), balance(other)) == (10, 0)
+
+
+def test_a_member_enrolled_before_a_later_earliest_date_can_still_be_edited(staff_client, program):
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    member = MemberFactory(enrolled_at=timezone.make_aware(datetime(2021, 3, 1, 12)))
+    program.earliest_date = date(2024, 1, 1)
+    program.save()
+    url = reverse("admin:members_member_change", args=[member.pk])
+    assert submit(staff_client, url, first_name="Renamed").status_code == 302
+    response = submit(staff_client, url, enrolled_at_0="2023-12-31", enrolled_at_1="10:00")
+    assert errors_of(response, "enrolled_at") == ["The enrolment date cannot be before 2024-01-01."]
