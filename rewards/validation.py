@@ -55,7 +55,13 @@ class Limits:
     large_points: int = DEFAULT_LARGE_POINTS
 
     def earliest_moment(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.earliest_date, datetime.min.time()))
+        # Asked once per row of an import: made aware once per Limits (a request's, an
+        # import's), in the time zone then current.
+        moment = self.__dict__.get("_earliest_moment")
+        if moment is None:
+            moment = timezone.make_aware(datetime.combine(self.earliest_date, datetime.min.time()))
+            self.__dict__["_earliest_moment"] = moment
+        return moment
 
 
 # For figures the program computes rather than a person types (a refund's reversal):
@@ -138,13 +144,31 @@ def check_amount_range(
     if amount < 0 or (amount == 0 and not allow_zero):
         least = "zero or more" if allow_zero else "more than zero"
         raise _refuse(f"The {label} must be {least}.", field, "invalid_amount")
-    if amount != amount.quantize(CENT):
-        raise _refuse(f"The {label} can have at most 2 decimal places.", field)
-    if amount > limits.max_amount:
+    if amount > limits.max_amount:  # before quantize: 10^30 has no cents in 28 digits
         raise _refuse(
             f"The {label} must be at most {money_text(limits.max_amount)}.", field, "over_limit"
         )
-    return amount.quantize(CENT)
+    cents = amount.quantize(CENT)
+    if amount != cents:
+        raise _refuse(f"The {label} can have at most 2 decimal places.", field)
+    return cents
+
+
+def amount_checker(*, label: str, limits: Limits, allow_zero: bool = False):
+    """``check_amount_range`` for many values with the same limits (an import's rows): one
+    comparison and one rounding when in range; any other gets its refusal."""
+    lowest = Decimal(0) if allow_zero else CENT
+
+    def check(amount: Decimal) -> Decimal:
+        if lowest <= amount <= limits.max_amount:
+            cents = amount.quantize(CENT)
+            if cents == amount:
+                return cents
+        return check_amount_range(
+            amount, field=label, label=label, limits=limits, allow_zero=allow_zero
+        )
+
+    return check
 
 
 def check_points(
@@ -258,6 +282,19 @@ def check_moment(
     limits = limits or _current()
     latest = None if allow_future else now + CLOCK_SKEW
     return _dated(value, limits, limits.earliest_moment(), latest, now, field=field, label=label)
+
+
+def moment_checker(*, field: str, label: str, limits: Limits, now: datetime):
+    """``check_moment`` for many values with the same limits and clock (an import's rows):
+    a value in range costs two comparisons; any other gets ``check_moment``'s refusal."""
+    earliest, latest = limits.earliest_moment(), now + CLOCK_SKEW
+
+    def check(value: datetime) -> datetime:
+        if isinstance(value, datetime) and value.tzinfo and earliest <= value <= latest:
+            return value
+        return check_moment(value, field=field, label=label, limits=limits, now=now)
+
+    return check
 
 
 def check_day(

@@ -177,21 +177,23 @@ _CODE_AFTER = re.compile(r"\s*([A-Za-z]{3}|[^\w\s.,+-])$")
 def parse_amount(
     raw: str,
     *,
-    limits: validation.Limits,
+    limits: validation.Limits | None = None,
+    check=None,
     decimal_comma: bool = False,
     label: str = "amount",
     allow_zero: bool = False,
 ) -> tuple[Decimal, str]:
-    """An amount within the program's range (``rewards.validation``), and the currency code
-    written in it, if any.
+    """An amount within the program's range (``rewards.validation``: ``limits``, or ``check``
+    made once for many rows), and the currency code written in it, if any.
 
     Accepted: ``1234.50``, ``1,234.50`` (comma groups thousands), ``€12.00``, ``12.00 EUR``.
     ``12,50`` and ``1.234,50`` are refused as ambiguous unless ``decimal_comma``.
     Raises ``ValueError`` with the reason.
     """
+    check = check or validation.amount_checker(label=label, limits=limits, allow_zero=allow_zero)
     text = raw.strip()
     if _PLAIN.fullmatch(text):
-        return _in_range(Decimal(text), label, limits, allow_zero), ""
+        return _in_range(check, Decimal(text)), ""
     if not text:
         raise ValueError(f"The {label} is empty.")
     code = ""
@@ -222,14 +224,12 @@ def parse_amount(
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{raw.strip()!r} is not an amount.") from None
-    return _in_range(amount, label, limits, allow_zero), code
+    return _in_range(check, amount), code
 
 
-def _in_range(amount: Decimal, label: str, limits: validation.Limits, allow_zero: bool) -> Decimal:
+def _in_range(check, value):
     try:
-        return validation.check_amount_range(
-            amount, field=label, label=label, limits=limits, allow_zero=allow_zero
-        )
+        return check(value)
     except ApplicationError as exc:
         raise ValueError(exc.message) from None
 
@@ -237,7 +237,9 @@ def _in_range(amount: Decimal, label: str, limits: validation.Limits, allow_zero
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 
 
-def parse_when(raw, *, tz, now: datetime, limits: validation.Limits) -> datetime:
+def parse_when(
+    raw, *, tz, now: datetime, limits: validation.Limits | None = None, check=None
+) -> datetime:
     """An aware date-time from ISO 8601; without a zone it is in ``tz`` (the program's).
 
     A date alone means midnight in ``tz``; it must be within the program's range
@@ -264,12 +266,10 @@ def parse_when(raw, *, tz, now: datetime, limits: validation.Limits) -> datetime
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    try:
-        return validation.check_moment(
-            moment, field="purchased_at", label="purchase date", limits=limits, now=now
-        )
-    except ApplicationError as exc:
-        raise ValueError(exc.message) from None
+    check = check or validation.moment_checker(
+        field="purchased_at", label="purchase date", limits=limits, now=now
+    )
+    return _in_range(check, moment)
 
 
 @lru_cache(maxsize=50_000)
@@ -348,7 +348,16 @@ class Reader:
         self.default_currency = default_currency
         self.tz = tz
         self.now = now
-        self.limits = limits
+        # The checks of rewards.validation, made once for the whole file.
+        self._when = validation.moment_checker(
+            field="purchased_at", label="purchase date", limits=limits, now=now
+        )
+        self._amounts = {
+            label: validation.amount_checker(
+                label=label, limits=limits, allow_zero=label != "amount"
+            )
+            for label in ("amount", "shipping", "tax", "line price")
+        }
         self.decimal_comma = decimal_comma
         self.encoding = encoding
         self.bytes_read = 0
@@ -497,11 +506,7 @@ class Reader:
             return
         try:
             unit, _ = parse_amount(
-                price,
-                limits=self.limits,
-                decimal_comma=self.decimal_comma,
-                label="line price",
-                allow_zero=True,
+                price, check=self._amounts["line price"], decimal_comma=self.decimal_comma
             )
             quantity = int(qty)
         except ValueError as exc:
@@ -554,7 +559,7 @@ class Reader:
                 cells[index] if index is not None else "",
                 tz=self.tz,
                 now=self.now,
-                limits=self.limits,
+                check=self._when,
             )
         except ValueError as exc:
             row.error(self._header(columns, "purchased_at"), str(exc))
@@ -573,7 +578,9 @@ class Reader:
         amount_header = self._header(columns, "amount")
         try:
             row.amount, code = parse_amount(
-                _cell(cells, get("amount")), limits=self.limits, decimal_comma=self.decimal_comma
+                _cell(cells, get("amount")),
+                check=self._amounts["amount"],
+                decimal_comma=self.decimal_comma,
             )
             if code and code != currency:
                 row.error(
@@ -586,11 +593,7 @@ class Reader:
             if value:
                 try:
                     amount, _ = parse_amount(
-                        value,
-                        limits=self.limits,
-                        decimal_comma=self.decimal_comma,
-                        label=name,
-                        allow_zero=True,
+                        value, check=self._amounts[name], decimal_comma=self.decimal_comma
                     )
                     setattr(row, name, amount)
                 except ValueError as exc:

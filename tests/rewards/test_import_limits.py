@@ -35,6 +35,10 @@ def rejected(tmp_path, cells: str) -> list[tuple[str, str]]:
             ("amount", "The amount must be at most 1,000,000.00."),
         ),
         (
+            f"A1,a@example.com,,2024-01-01,{'9' * 40},EUR,,,",
+            ("amount", "The amount must be at most 1,000,000.00."),
+        ),
+        (
             "A1,a@example.com,,1999-12-31,10.00,EUR,,,",
             ("purchased_at", "The purchase date cannot be before 2000-01-01."),
         ),

@@ -38,6 +38,8 @@ def test_a_plain_amount_in_ascii_digits_is_accepted(text):
         ("-5", "more than zero"),
         ("1000000.01", "at most 1,000,000.00"),
         ("9999999999.99", "at most 1,000,000.00"),
+        ("9" * 30, "at most 1,000,000.00"),  # no cents in 28 digits: never an exception
+        ("9" * 30 + ".5", "at most 1,000,000.00"),
     ],
 )
 def test_an_amount_out_of_range_or_not_plain_digits_is_refused_in_words(value, says):
