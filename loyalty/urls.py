@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from loyalty.admin_login import admin_login
-from members.views import signup
+from loyalty.portal.accounts import signup
 
 
 def health(request):
@@ -25,5 +25,5 @@ urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),
     path("health/", health, name="health"),
     path("", include("referrals.urls")),
-    path("", include("rewards.portal_urls")),
+    path("", include("loyalty.portal.urls")),
 ]

@@ -288,3 +288,24 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_tier or '-'} -> {self.to_tier or '-'} ({self.get_reason_display()})"
+
+
+class Erasure(models.Model):
+    """A member's personal data erased on their request: when, why and by whom.
+
+    The member row stays (anonymised) with its purchases and ledger, so that every
+    report still reconciles; this row is the proof that the request was carried out.
+    """
+
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="erasure")
+    reason = models.CharField(max_length=255)
+    erased_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} erased on {self.erased_at:%Y-%m-%d}"

@@ -129,7 +129,8 @@ class Decision:
     measure_value: Decimal | None = None
 
 
-def _rank(tier: Tier | None) -> int:
+def rank_of(tier: Tier | None) -> int:
+    """A tier's rank; -1 for no tier (below the base tier)."""
     return -1 if tier is None else tier.rank
 
 
@@ -162,15 +163,15 @@ def decide(
     value = measures.value(member.pk, best) if best else None
     if current is not None and current.is_paid:
         if member.tier_paid_until and as_of < member.tier_paid_until:
-            if _rank(best) > current.rank:
+            if rank_of(best) > current.rank:
                 return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
             return Decision()
         if upgrades_only:
             return Decision()
         return Decision(best, TierChange.Reason.PAID_ENDED, True, measure_value=value)
-    if _rank(best) > _rank(current):
+    if rank_of(best) > rank_of(current):
         return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
-    if _rank(best) == _rank(current):
+    if rank_of(best) == rank_of(current):
         if member.tier_grace_until is not None:  # qualified again during the grace period
             return Decision(updates={"tier_grace_until": None})
         return Decision()
@@ -440,59 +441,3 @@ def assign_paid_tier(
         fee=fee.quantize(Decimal("0.01")),
         paid_until=paid_until,
     )
-
-
-def _keeps_until(member: Member, measures: Measures) -> datetime | None:
-    """Until when the member keeps the current tier without qualifying again (None: unknown)."""
-    current = member.tier
-    if current is None or member.tier_pinned:
-        return None
-    if current.is_paid:
-        return member.tier_paid_until
-    if member.tier_grace_until:
-        return member.tier_grace_until
-    if current.period == Tier.Period.ROLLING_12_MONTHS or current.threshold <= 0:
-        return None
-    end = period_end(current.period, measures.as_of)
-    this_year = measures.value(member.pk, current, current_only=True) >= current.threshold
-    return end.replace(year=end.year + 1) if this_year else end
-
-
-def progress(member: Member, *, as_of: datetime | None = None) -> dict:
-    """What the member has, what the next tier needs and by when (see selectors.tier_progress)."""
-    as_of = as_of or timezone.now()
-    tiers = list(Tier.objects.all())
-    current = member.tier
-    measures = Measures([member.pk], tiers, as_of, open_end=True)
-    higher = [t for t in tiers if not t.is_paid and t.rank > _rank(current)]
-    next_tier = min(higher, key=lambda t: t.rank, default=None)
-    info = {
-        "tier": current,
-        "tier_name": current.name if current else "",
-        "benefits": current.benefit_list() if current else [],
-        "earn_multiplier": current.earn_multiplier if current else Decimal(1),
-        "pinned": member.tier_pinned,
-        "paid_until": member.tier_paid_until,
-        "grace_until": member.tier_grace_until,
-        "keeps_until": _keeps_until(member, measures),
-        "next_tier": next_tier,
-        "measure": None,
-        "measure_label": "",
-        "value": None,
-        "threshold": None,
-        "missing": None,
-        "by": None,
-        "period_label": "",
-    }
-    if next_tier is not None:
-        value = measures.value(member.pk, next_tier, current_only=True)
-        info.update(
-            measure=next_tier.measure,
-            measure_label=next_tier.get_measure_display(),
-            value=value,
-            threshold=next_tier.threshold,
-            missing=max(Decimal(0), next_tier.threshold - value),
-            by=period_end(next_tier.period, as_of),
-            period_label=next_tier.get_period_display(),
-        )
-    return info

@@ -75,6 +75,9 @@ class ReferralCode(models.Model):
     code = models.CharField(max_length=20, unique=True)
     visits = models.PositiveIntegerField(default=0, help_text="Times the referral link was opened.")
     shared_at = models.DateTimeField(null=True, blank=True, help_text="First time it was shared.")
+    active = models.BooleanField(
+        default=True, help_text="Off: the link refers nobody (e.g. the member's data was erased)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

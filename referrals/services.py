@@ -88,7 +88,7 @@ def record_share(*, member_id: int) -> ReferralCode:
 
 def remember_referral_code(request, code: str) -> ReferralCode | None:
     """Store a valid code from a referral link in the session and count the visit."""
-    found = ReferralCode.objects.filter(code=clean_code(code)).first()
+    found = ReferralCode.objects.filter(code=clean_code(code), active=True).first()
     if found is None:
         return None
     ReferralCode.objects.filter(pk=found.pk).update(visits=F("visits") + 1)
@@ -165,7 +165,9 @@ def attach_referral(
             f"{source!r} is not a referral source (signup or purchase).", field="source"
         )
     referral_code = (
-        ReferralCode.objects.select_related("member").filter(code=clean_code(code)).first()
+        ReferralCode.objects.select_related("member")
+        .filter(code=clean_code(code), active=True)
+        .first()
     )
     if referral_code is None:
         raise ApplicationError(

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from loyalty.admin_mixins import HistoryAdmin, RecordAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin, RecordAdmin
 from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
@@ -23,6 +23,7 @@ from .admin_forms import (
     MemberForm,
     refuse_beside,
 )
+from .admin_membership import MembershipTools
 from .models import (
     ExpiryPolicyChange,
     ExpiryReminder,
@@ -132,10 +133,10 @@ class PointLotInline(ReadOnlyInline):
         return super().get_queryset(request).exclude(remaining=0)  # spent lots are history
 
 
-class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
+class LedgerMemberAdmin(MembershipTools, ActionViewsMixin, MemberAdmin):
     form = MemberForm
     inlines = [PointLotInline, LedgerEntryInline]
-    object_actions = [("adjust", "Adjust points", "adjust_view")]
+    object_actions = [("adjust", "Adjust points", "adjust_view"), *MembershipTools.tools]
 
     def adjust_view(self, request, object_id):
         member = get_object_or_404(Member, pk=object_id)
@@ -175,7 +176,7 @@ admin.site.register(Member, LedgerMemberAdmin)
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "sku", "cause"]

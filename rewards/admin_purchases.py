@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 from members.models import Member
 
@@ -43,7 +44,7 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
+class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
     list_display = [
         "order_id",
         "channel",

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from loyalty.admin_mixins import SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 
 from . import selectors, services
 from .admin_forms import EarnRuleForm, ProgramForm
@@ -18,7 +18,7 @@ from .models import Channel, EarnRule, Program
 
 
 @admin.register(Program)
-class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
+class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
     form = ProgramForm
     list_display = [
         "name",
@@ -56,14 +56,14 @@ class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "earns_points"]
     list_filter = ["earns_points"]
     search_fields = ["code", "name"]
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(admin.ModelAdmin):
+class EarnRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 from loyalty.errors import ApplicationError
 from members import tiers
 from members.admin import TierAdmin
@@ -233,7 +233,7 @@ admin.site.register(Tier, LimitedTierAdmin)
 
 
 @admin.register(ActionRule)
-class ActionRuleAdmin(admin.ModelAdmin):
+class ActionRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",

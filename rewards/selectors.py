@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from loyalty.db import consistent_snapshot
 from members.models import Member, Tier
 
 from . import earning
@@ -75,8 +76,14 @@ def ledger_drift(member_ids=None) -> list[dict]:
 
     Four set-based aggregates, whatever the number of members: the cached balances,
     the ledger sums, the lot sums, and lots whose remaining points differ from the sum
-    of their movements.
+    of their movements. They read one snapshot: taken apart, a purchase committed
+    between two of them would show as drift that is not there.
     """
+    with consistent_snapshot():
+        return _drift(member_ids)
+
+
+def _drift(member_ids) -> list[dict]:
     members = Member.objects.all()
     if member_ids is not None:
         members = members.filter(pk__in=member_ids)

@@ -20,7 +20,7 @@ from loyalty.codes import random_code
 from loyalty.db import insert, retry_on_conflict
 from loyalty.errors import ApplicationError, not_found
 from members.models import Member
-from members.services import lock_member
+from members.services import end_login, lock_member
 
 from . import config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
@@ -718,8 +718,9 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
     included, so that the member's balance and pending points end at zero and the
     points leave the liability as forfeited. Redemption codes already issued stay
     valid: the member paid for them before closing. A debt (negative balance) is left
-    as it is: it is owed to the program, not points of the member. Returns the entry,
-    or None when there was nothing to forfeit.
+    as it is: it is owed to the program, not points of the member. The member's login
+    can no longer sign in and its sessions end. Returns the entry, or None when there
+    was nothing to forfeit.
     """
     member = lock_member(member_id)
     if member.status == Member.Status.CLOSED:
@@ -751,6 +752,8 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
         )
     member.status = Member.Status.CLOSED
     member.save(update_fields=["status", "updated_at"])
+    if member.user is not None:  # a closed membership has no login: it ends here
+        end_login(user=member.user)
     return entry
 
 

@@ -1,6 +1,7 @@
 """Small helpers for the tests: balances from the database, ledger checks, thread races."""
 
 import threading
+from html.parser import HTMLParser
 
 from django.db import connections
 
@@ -109,3 +110,46 @@ def form_errors(response) -> list[str]:
             messages += [str(m) for field_errors in errors.values() for m in field_errors]
         messages += [str(m) for m in inline.formset.non_form_errors()]
     return messages
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value") or (
+                "on" if attrs.get("type") == "checkbox" else ""
+            )
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.removeprefix("\n")
+
+
+def form_data(html: str) -> dict[str, str]:
+    """What a browser would submit from the page's form as it is (the admin's change form)."""
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.data

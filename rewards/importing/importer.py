@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
@@ -93,6 +94,7 @@ class Report:
     without_member: int = 0
     refunded: int = 0
     errors: list[RowError] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # about the whole file, said once
     rejected_path: str = ""
     preview: list[dict] = field(default_factory=list)
     dry_run: bool = False
@@ -112,7 +114,8 @@ class ImportRejected(Exception):
     def __init__(self, report: Report):
         self.report = report
         super().__init__(
-            f"{report.rejected} invalid row(s): nothing was imported"
+            "".join(f"{problem}; " for problem in report.problems)
+            + f"{report.rejected} invalid row(s): nothing was imported"
             + (f"; see {report.rejected_path}" if report.rejected_path else "")
         )
 
@@ -144,8 +147,11 @@ class _Rejects:
         if self._writer is None:
             self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
             self._writer = csv.writer(self._file)
-            self._writer.writerow(["row", "column", "reason", *self.headers])
-        self._writer.writerow([row.row, column, reason, *row.raw])
+            self._writer.writerow(
+                [safe_cell(cell) for cell in ["row", "column", "reason", *self.headers]]
+            )
+        # The cells are the uploaded file's, as they came: a spreadsheet must not run them.
+        self._writer.writerow([safe_cell(cell) for cell in [row.row, column, reason, *row.raw]])
 
     def close(self) -> str:
         if self._file is not None:
@@ -209,6 +215,15 @@ class Importer:
             decimal_comma=self.options.decimal_comma,
             encoding=self.options.encoding,
         )
+
+    def _channel_error(self, row: Row) -> RowError:
+        return RowError(row.row, "channel", self._channel_problem(row.channel))
+
+    def _channel_problem(self, code: str) -> str:
+        known = ", ".join(sorted(self.channels)) or "none (add one in the admin)"
+        if not code:
+            return f"the file has no channel column and no channel was chosen; channels: {known}"
+        return f"channel {code!r} does not exist; channels: {known}"
 
     def _has_orders(self, channel: Channel) -> bool:
         """Whether the channel had any order when the import began (a first import: none).
@@ -314,15 +329,17 @@ class Importer:
         invalid: set[int] = set()
         report = self.report
 
-        def reject(row: Row, problems: list[RowError]) -> None:
+        def reject(row: Row, problems: list[RowError], *, listed: bool = True) -> None:
             report.rejected += 1
             invalid.add(row.row)
-            for problem in problems:
+            for problem in problems if listed else []:
                 if len(report.errors) < MAX_ERRORS_KEPT:
                     report.errors.append(problem)
             rejects.write(
                 row, "; ".join(p.reason for p in problems), "; ".join(p.column for p in problems)
             )
+
+        unknown_channels: set[str] = set()
 
         first_batch = True
         for batch in _batches(iter(reader), self.options.batch_size):
@@ -332,9 +349,11 @@ class Importer:
             report.rows_read += len(batch)
             good = []
             for row in batch:
-                if not row.errors and row.channel not in self.channels:
-                    known = ", ".join(self.channels) or "none defined"
-                    row.error("channel", f"There is no channel {row.channel!r} (known: {known}).")
+                if row.channel not in self.channels:  # said once for the file, not per row
+                    unknown_channels.add(row.channel)
+                    if not row.errors:
+                        reject(row, [self._channel_error(row)], listed=False)
+                        continue
                 if row.errors:
                     reject(row, row.errors)
                 elif row.status == "skip":
@@ -366,6 +385,7 @@ class Importer:
             connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
             self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
 
+        report.problems += [self._channel_problem(code) for code in sorted(unknown_channels)]
         repeated = scratch.repeated_rows()
         if repeated:
             for row in self._reader():

@@ -18,7 +18,7 @@ HUGE = "99999999999999999999"
         (["expire_points", "--batch-size", "0"], "--batch-size must be a whole number from 1"),
         (["prune_idempotency_keys", "--days", HUGE], "--days must be a whole number from 1"),
         (["verify_ledger", "--member", HUGE], "--member must be a whole number from 1"),
-        (["load_demo", "--members", HUGE], "--members must be a whole number from 0 to 10,000"),
+        (["load_demo", "--members", HUGE], "--members must be between 1 and 10000"),
         (["expire_points", "--as-of", "0001-01-01"], "--as-of: The date cannot be before 2000"),
         (["evaluate_tiers", "--as-of", "9999-12-31"], "--as-of: The date is too far in the future"),
         (["award_birthdays", "--date", "9999-12-31"], "--date: The date cannot be in the future"),

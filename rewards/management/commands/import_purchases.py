@@ -126,6 +126,8 @@ class Command(BaseCommand):
         self._summary(report)
 
     def _errors(self, report) -> None:
+        for problem in report.problems:
+            self.stderr.write(problem)
         for error in report.errors[:SHOWN_ERRORS]:
             column = f", column {error.column}" if error.column else ""
             self.stderr.write(f"row {error.row}{column}: {error.reason}")

@@ -12,8 +12,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_balances_64_bit_and_readable_errors'),
-        ('rewards', '0009_program_input_limits'),
+        ('members', '0006_balances_64_bit_and_readable_errors'),
+        ('rewards', '0010_default_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_merge_20261123_1042'),
+        ('members', '0005_erasure'),
     ]
 
     operations = [

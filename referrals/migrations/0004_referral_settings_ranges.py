@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_balances_64_bit_and_readable_errors'),
-        ('referrals', '0002_schedules'),
-        ('rewards', '0010_input_ranges_and_adjustment_requests'),
+        ('members', '0006_balances_64_bit_and_readable_errors'),
+        ('referrals', '0003_referral_code_active'),
+        ('rewards', '0011_input_ranges_and_adjustment_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
