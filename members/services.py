@@ -29,7 +29,7 @@ def normalize_email(email: str) -> str:
         validate_email(email)
     except ValidationError:
         raise ApplicationError(
-            f"'{email}' is not a valid email address", code="invalid_email", field="email"
+            f"'{email}' is not a valid email address.", code="invalid_email", field="email"
         ) from None
     return email
 
@@ -48,14 +48,16 @@ def enroll_member(
     email = normalize_email(email)
     external_id = (external_id or "").strip() or None
     if enrolled_at is not None and timezone.is_naive(enrolled_at):
-        raise ApplicationError("enrolled_at must carry a time zone", field="enrolled_at")
+        raise ApplicationError("The enrolment date must include a time zone.", field="enrolled_at")
     if Member.objects.filter(email__iexact=email).exists():
         raise ApplicationError(
-            f"a member with email {email} already exists", code="duplicate_member", field="email"
+            f"A member with the email {email} already exists.",
+            code="duplicate_member",
+            field="email",
         )
     if external_id and Member.objects.filter(external_id=external_id).exists():
         raise ApplicationError(
-            f"a member with external id {external_id} already exists",
+            f"A member with the external id {external_id} already exists.",
             code="duplicate_member",
             field="external_id",
         )
@@ -71,14 +73,18 @@ def enroll_member(
             )
     except IntegrityError:  # a concurrent enrolment of the same customer won the race
         raise ApplicationError(
-            f"a member with email {email} already exists", code="duplicate_member", field="email"
+            f"A member with the email {email} already exists.",
+            code="duplicate_member",
+            field="email",
         ) from None
 
 
 @transaction.atomic
 def set_member_status(*, member_id: int, status: str) -> Member:
     if status not in Member.Status.values:
-        raise ApplicationError(f"unknown status {status!r}", field="status")
+        raise ApplicationError(
+            f"{status!r} is not a membership status (active, suspended or closed).", field="status"
+        )
     member = Member.lock(member_id)
     member.status = status
     member.save(update_fields=["status", "updated_at"])
@@ -102,10 +108,10 @@ def update_profile(
     """
     member = Member.lock(member_id)
     if member.status == Member.Status.CLOSED:
-        raise ApplicationError("this membership is closed", code="member_not_active")
+        raise ApplicationError("This membership is closed.", code="member_not_active")
     if birthday is not None and member.birthday is not None and birthday != member.birthday:
         raise ApplicationError(
-            "your birthday is already set: ask us to correct it",
+            "Your birthday is already set: ask us to correct it.",
             code="birthday_set",
             field="birthday",
         )

@@ -351,14 +351,14 @@ def _tier(tier_id) -> Tier | None:
         return Tier.objects.get(pk=tier_id)
     except Tier.DoesNotExist:
         raise ApplicationError(
-            f"no tier with id {tier_id}", code="not_found", field="tier"
+            f"There is no tier with id {tier_id}.", code="not_found", field="tier"
         ) from None
 
 
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+        raise ApplicationError("A reason is required.", code="reason_required", field="reason")
     return reason
 
 
@@ -383,7 +383,7 @@ def unpin_tier(*, member_id: int, reason: str, user=None) -> TierChange:
     member = lock_member(member_id)
     if not member.tier_pinned:
         raise ApplicationError(
-            f"the tier of {member.email} is not pinned", code="not_pinned", field="member"
+            f"The tier of {member.email} is not pinned.", code="not_pinned", field="member"
         )
     member.tier_pinned = False
     member.tier_pinned_reason = ""
@@ -413,21 +413,23 @@ def assign_paid_tier(
     tier = _tier(tier_id)
     if not tier.is_paid or not tier.term_months:
         raise ApplicationError(
-            f"{tier.name} is not a paid tier with a term", code="not_a_paid_tier", field="tier"
+            f"{tier.name} is not a paid tier with a term.", code="not_a_paid_tier", field="tier"
         )
     if not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0:
-        raise ApplicationError("the fee must be a non-negative amount", field="fee")
+        raise ApplicationError("The fee must be zero or more.", field="fee")
     paid_at = paid_at or timezone.now()
     if timezone.is_naive(paid_at):
-        raise ApplicationError("paid_at must carry a time zone", field="paid_at")
+        raise ApplicationError("The payment date must include a time zone.", field="paid_at")
     member = lock_member(member_id)
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
-            f"member {member.email} is {member.status}", code="member_not_active", field="member"
+            f"The member {member.email} is {member.status}.",
+            code="member_not_active",
+            field="member",
         )
     paid_until = add_months(paid_at, tier.term_months)
     if paid_until <= timezone.now():
-        raise ApplicationError("this term has already ended", field="paid_at")
+        raise ApplicationError("This term has already ended.", field="paid_at")
     note = reason.strip() or f"Paid {fee} for {tier.term_months} months"
     return _record(
         member,

@@ -39,5 +39,6 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     personas.load_personas(now=now, staff=staff)
     activity.load_import(staff, now=now)
     activity.load_integrations(staff)
+    activity.load_adjustments(maria, staff)
     activity.load_erasure(staff)
     activity.load_reports(staff)

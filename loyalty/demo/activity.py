@@ -1,4 +1,4 @@
-"""The demo's activity around the members: referrals, actions, an import, integrations, reports.
+"""The demo's activity: referrals, actions, an import, integrations, a large adjustment, reports.
 
 Each part goes through the services, so that every admin page has something real to
 show: a referral awaiting approval, an imported customer who has not claimed their
@@ -15,7 +15,7 @@ from members.models import Member, User
 from members.services import enroll_member
 from referrals import services as referrals
 from reporting import services as reporting
-from rewards import privacy, services
+from rewards import adjustments, privacy, services
 from rewards.actions import award_birthday_bonuses, record_action
 from rewards.apimodels import ApiKey, WebhookEndpoint
 from rewards.importing import jobs
@@ -89,6 +89,17 @@ def load_integrations(staff: User) -> None:
     services.apply_expiry_policy_to_open_lots(user=staff)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         services.send_expiry_reminders()  # recorded, never sent from a demo
+
+
+def load_adjustments(maria: Member, staff: User) -> None:
+    """A large adjustment waiting for a second staff user's approval (nothing credited)."""
+    adjustments.request_adjustment(
+        member_id=maria.pk,
+        points=25_000,
+        description="Sorry about your lost parcel",
+        note="demo: parcel lost by the carrier; above the large threshold, so it waits",
+        user=staff,
+    )
 
 
 def load_erasure(staff: User) -> None:

@@ -55,7 +55,7 @@ def forget_the_old_default(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("reporting", "0002_nightly_liability_schedule"),
-        ("rewards", "0011_allocation_at_sale"),
+        ("rewards", "0012_allocation_at_sale"),
         ("members", "0005_erasure"),
         ("referrals", "0003_referral_code_active"),
     ]

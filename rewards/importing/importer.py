@@ -29,7 +29,7 @@ from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
-from .. import allocation, config, earning, services, signals
+from .. import allocation, config, earning, services, signals, validation
 from ..ledger import lot_expiry
 from ..models import (
     Channel,
@@ -213,6 +213,7 @@ class Importer:
             default_currency=self.program.currency,
             tz=self.tz,
             now=self.now,
+            limits=validation.limits(self.program),
             decimal_comma=self.options.decimal_comma,
             encoding=self.options.encoding,
         )
@@ -374,8 +375,8 @@ class Importer:
                         report.changed += 1
                         rejects.write(
                             row,
-                            f"order {row.order_id} is already recorded with different values "
-                            f"({difference}): not applied",
+                            f"The order {row.order_id} is already recorded with different values "
+                            f"({difference}): not applied.",
                             "order_id",
                         )
                     else:
@@ -397,8 +398,8 @@ class Importer:
                             RowError(
                                 row.row,
                                 "order_id",
-                                f"order {row.order_id} (channel {row.channel}) "
-                                "appears more than once in the file",
+                                f"The order {row.order_id} (channel {row.channel}) "
+                                "appears more than once in the file.",
                             )
                         ],
                     )
@@ -426,8 +427,8 @@ class Importer:
                         RowError(
                             row.row,
                             "customer_id",
-                            f"unknown customer id {row.customer_id!r} and no email "
-                            "to enrol a new member",
+                            f"The customer id {row.customer_id!r} is unknown and there is no "
+                            "email to enrol a new member.",
                         )
                     ],
                 )
@@ -464,6 +465,7 @@ class Importer:
                 tier_multiplier=tier[0],
                 tier_name=tier[1],
             )
+            services.within_ceiling(result)  # the settings' bounds make this hold
             cached = (result, Breakdown(result.breakdown))
             if len(self._earn_cache) > 5_000:  # bounded: a few MB
                 self._earn_cache.clear()
@@ -804,15 +806,22 @@ class Importer:
                     if self.options.dry_run:
                         transaction.set_rollback(True)
             except IntegrityError as exc:
-                raise ApplicationError(
-                    f"the database refused the import (nothing was written): {exc}".splitlines()[0],
-                    code="import_conflict",
-                ) from None
+                raise ApplicationError(_refusal(exc), code="import_conflict") from None
         finally:
             scratch.close()
         self.report.written = not self.options.dry_run
         self.report.seconds = time.monotonic() - started
         return self.report
+
+
+def _refusal(exc: IntegrityError) -> str:
+    """The database's refusal in the merchant's words (never a constraint's name)."""
+    if any(mark in str(exc) for mark in ("purchase_channel_order_uniq", "order_id")):
+        return (
+            "An order of the file was recorded by another way while the import ran: nothing "
+            "was written. Run the import again: it skips the orders already recorded."
+        )
+    return "The database refused the import: nothing was written."
 
 
 def import_purchases(path, options: Options | None = None, progress: Progress | None = None):

@@ -72,7 +72,7 @@ def test_the_migration_allocates_existing_sales_as_the_reports_did(whole_point, 
 
     from django.apps import apps
 
-    migration = importlib.import_module("rewards.migrations.0011_allocation_at_sale")
+    migration = importlib.import_module("rewards.migrations.0012_allocation_at_sale")
     purchase = buy(member)
     refund = services.refund_purchase(
         purchase_id=purchase.pk, amount="500.00", refunded_at=moment(2025, 3, 2)
@@ -166,3 +166,39 @@ def test_the_rate_in_force_is_the_latest_recorded_on_its_day():
     assert allocation.rate_on(rates, date(2024, 12, 31)).estimate_id is None
     assert allocation.rate_on(rates, date(2025, 5, 31)).rate == Decimal("0.9")
     assert allocation.rate_on(rates, date(2025, 6, 1)).rate == Decimal("0.8")
+
+
+def test_a_large_adjustment_is_dated_when_it_happened_though_approved_later(member):
+    from django.contrib.auth.models import Permission
+
+    from rewards import adjustments
+    from tests.factories import UserFactory
+
+    requester = UserFactory(email="req@example.com", is_staff=True, is_superuser=True)
+    approver = UserFactory(email="app@example.com", is_staff=True)
+    approver.user_permissions.add(Permission.objects.get(codename="approve_adjustmentrequest"))
+    request = adjustments.adjust_or_request(
+        member_id=member.pk,
+        points=20_000,
+        note="a till's lost day",
+        user=requester,
+        effective_at=moment(2025, 3, 3),
+    )
+    approved = adjustments.approve_adjustment(request_id=request.pk, user=approver)
+    assert approved.entry.effective_at == moment(2025, 3, 3)
+
+
+def test_staff_date_an_adjustment_in_the_admin(member, client):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
+    url = reverse("admin:members_member_adjust", args=[member.pk])
+    response = client.post(
+        url,
+        {"points": "25", "reason": "till offline", "effective_at": "2025-03-04 09:30"},
+    )
+    assert response.status_code == 302, response.content
+    entry = LedgerEntry.objects.get(member=member)
+    assert timezone.localtime(entry.effective_at).strftime("%Y-%m-%d %H:%M") == "2025-03-04 09:30"

@@ -4,7 +4,7 @@
    sale reads them): the model changes app in the migration state only, then its
    table is renamed.
 2. Purchases and refunds get the allocation, the rate, the point value and the estimate
-   it used.
+   it used; a large adjustment waiting for approval keeps when it happened.
 3. Existing rows get the allocation the reports computed for them until now: the rate
    in force on the purchase's day (the latest recorded wins on a day; 1 with none), the
    program's point value, amount x SSP / (amount + SSP) to the cent; a refund takes back
@@ -88,7 +88,7 @@ def allocate_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rewards", "0010_default_channel"),
+        ("rewards", "0011_input_ranges_and_adjustment_requests"),
         ("reporting", "0002_nightly_liability_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -205,6 +205,16 @@ class Migration(migrations.Migration):
                 help_text="The part of the purchase's allocation to points this refund takes "
                 "back.",
                 max_digits=14,
+            ),
+        ),
+        migrations.AddField(
+            model_name="adjustmentrequest",
+            name="effective_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it happened, if not when it is approved (the entry is dated "
+                "then).",
+                null=True,
             ),
         ),
         migrations.RunPython(allocate_existing, migrations.RunPython.noop),
