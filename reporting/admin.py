@@ -13,9 +13,10 @@ from django.urls import reverse
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
+from rewards import allocation
 from rewards.models import RedemptionRateEstimate
 
-from . import services
+from . import reports, services
 from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot
 
 
@@ -65,6 +66,21 @@ class RateForm(forms.Form):
         "Leave empty to estimate it from the program's history (earning cohorts).",
     )
     explanation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def clean_effective_from(self):
+        return _checked(reports.check_day, self.cleaned_data["effective_from"], "effective date")
+
+    def clean_rate(self):
+        rate = self.cleaned_data["rate"]
+        return None if rate is None else _checked(allocation.check_rate, rate)
+
+
+def _checked(check, value, label=None):
+    """A service's check as a form field's: its message, in words, under the field."""
+    try:
+        return check(value, field="", label=label) if label else check(value)
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message) from None
 
 
 @admin.register(RedemptionRateEstimate)

@@ -38,7 +38,9 @@ class RedemptionRateEstimate(models.Model):
         ordering = ["-effective_from", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rate__gte=0) & Q(rate__lte=1), name="redemption_rate_between_0_and_1"
+                condition=Q(rate__gte=0) & Q(rate__lte=1),
+                name="redemption_rate_between_0_and_1",
+                violation_error_message="The redemption rate must be between 0 and 1.",
             )
         ]
 

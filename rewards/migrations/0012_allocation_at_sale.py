@@ -152,6 +152,8 @@ class Migration(migrations.Migration):
                             models.CheckConstraint(
                                 condition=models.Q(("rate__gte", 0), ("rate__lte", 1)),
                                 name="redemption_rate_between_0_and_1",
+                                violation_error_message="The redemption rate must be between "
+                                "0 and 1.",
                             )
                         ],
                     },
