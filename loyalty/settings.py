@@ -177,8 +177,8 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "loyalty.api.exception_handler",
-    # Per API key (rewards.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
+    "EXCEPTION_HANDLER": "loyalty.api.errors.exception_handler",
+    # Per API key (loyalty.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {

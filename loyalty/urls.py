@@ -22,7 +22,7 @@ urlpatterns = [
     path("accounts/signup/", signup),  # keeps ?ref=CODE of a referral link in the session
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/", include("rewards.api.urls")),
+    path("api/v1/", include("loyalty.api.urls")),
     path("health/", health, name="health"),
     path("", include("referrals.urls")),
     path("", include("rewards.portal_urls")),

@@ -502,10 +502,8 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
     list_select_related = ["member"]
 
 
-from . import admin_tiers  # noqa: E402, F401  (tiers and actions on the member page)
-
-# API keys, idempotency records and webhooks: registered by their own module.
-from .api import admin as _api_admin  # noqa: E402, F401
+# Tiers and actions on the member page; API keys, idempotency records and webhooks.
+from . import admin_tiers, apiadmin  # noqa: E402, F401
 
 # Purchase imports (upload, preview, confirm, progress) live with the importer.
 from .importing import admin as _import_admin  # noqa: E402, F401

@@ -4,8 +4,6 @@ Bounded: a few examples per operation and no per-example deadline, so the whole 
 well under a minute on a small machine (run on its own with `pytest -m fuzz`).
 """
 
-import importlib.util
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -58,8 +56,6 @@ def fuzz_key(db, program, web, keep_connection):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_never_answers_500_and_matches_its_schema(case, fuzz_key):
-    if case.path == "/api/v1/actions/" and importlib.util.find_spec("rewards.actions") is None:
-        pytest.skip("rewards.actions comes with the actions issue (the endpoint answers 501)")
     case.call_and_validate(
         headers={"Authorization": f"Api-Key {fuzz_key}"},
         checks=[not_a_server_error, response_schema_conformance],

@@ -5,8 +5,8 @@ import threading
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from loyalty.api import serializers as s
 from rewards import services
-from rewards.api import serializers as s
 
 BODIES = [
     {"channel": "web", "order_id": "A1", "amount": "10.00"},

@@ -1,7 +1,7 @@
 """prune_idempotency_keys: forget the API's stored responses older than N days."""
 
 from loyalty.commands import BaseCommand, CommandError
-from rewards.api.idempotency import prune_records
+from rewards.api_records import prune_idempotency_records
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["days"] < 1:
             raise CommandError("--days must be at least 1")
-        deleted = prune_records(older_than_days=options["days"])
+        deleted = prune_idempotency_records(older_than_days=options["days"])
         self.stdout.write(
             f"deleted {deleted} idempotency records older than {options['days']} days"
         )

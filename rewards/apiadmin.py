@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from ..apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
+from .apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -16,8 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from loyalty.errors import ApplicationError
-
-from ..apimodels import ApiKey, IdempotencyRecord
+from rewards.apimodels import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -104,24 +103,3 @@ def _replay(api_key, key: str, digest: str) -> Response:
     response["Idempotency-Key"] = key
     response["Idempotent-Replayed"] = "true"
     return response
-
-
-def prune_records(*, older_than_days: int = 30, batch_size: int = 5_000) -> int:
-    """Delete idempotency records older than ``older_than_days``; returns how many.
-
-    Clients retry within minutes or hours, so old records only take space. Deleted in
-    batches of ids so that a large backlog never holds a long lock.
-    """
-    if older_than_days < 1:
-        raise ValueError("older_than_days must be at least 1")
-    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
-    deleted = 0
-    while True:
-        ids = list(
-            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
-                :batch_size
-            ]
-        )
-        if not ids:
-            return deleted
-        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

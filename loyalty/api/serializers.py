@@ -3,9 +3,8 @@
 from rest_framework import serializers
 
 from members.models import Member
-
-from ..apimodels import ApiKey
-from ..models import LedgerEntry, Purchase, Redemption, Refund
+from rewards.apimodels import ApiKey
+from rewards.models import LedgerEntry, Purchase, Redemption, Refund
 
 MAX_ID = 2**63 - 1
 MAX_POINTS = 10**9
@@ -86,8 +85,7 @@ class MemberOut(serializers.ModelSerializer):
         ]
 
     def get_tier(self, member) -> str | None:
-        tier = getattr(member, "tier", None)
-        return getattr(tier, "name", None) if tier is not None else None
+        return member.tier.name if member.tier_id else None
 
 
 class LookupIn(serializers.Serializer):

@@ -4,8 +4,7 @@ import django_filters
 from django import forms
 
 from members.models import Member
-
-from ..models import LedgerEntry, Purchase
+from rewards.models import LedgerEntry, Purchase
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
 
-from ..apimodels import KEY_PREFIX, ApiKey, hash_secret
+from rewards.apimodels import KEY_PREFIX, ApiKey, hash_secret
 
 HEADER_KEYWORD = "Api-Key"
 # Recording every use would add a write to every read; a minute's precision is enough.
@@ -79,7 +79,7 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "rewards.api.auth.ApiKeyAuthentication"
+    target_class = ApiKeyAuthentication
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema):
