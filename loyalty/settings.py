@@ -178,6 +178,10 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "loyalty.api.errors.exception_handler",
+    # JSON in and out, nothing else: no browsable HTML API (the docs pages are the human
+    # view), no form bodies; the parser bounds the size and the nesting of a body.
+    "DEFAULT_PARSER_CLASSES": ["loyalty.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Per API key (loyalty.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "1200/min")},
 }

@@ -1,16 +1,17 @@
 """API-key authentication, scope permissions and per-key throttling for integrations."""
 
 import hmac
+import re
 from datetime import timedelta
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.settings import api_settings
 
 from rewards.apimodels import KEY_PREFIX, ApiKey, hash_secret
 
 HEADER_KEYWORD = "Api-Key"
+PREFIX = re.compile(r"[0-9a-f]{8}")  # what ApiKey.issue makes: nothing else is looked up
 # Recording every use would add a write to every read; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -29,7 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("invalid API key") from None
         parts = raw.split("_", 2)
-        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        if len(parts) != 3 or parts[0] != KEY_PREFIX or not PREFIX.fullmatch(parts[1]):
             raise exceptions.AuthenticationFailed("invalid API key")
         key = ApiKey.objects.filter(prefix=parts[1]).first()
         if key is None or not hmac.compare_digest(key.hashed_secret, hash_secret(parts[2])):
@@ -43,6 +44,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return HEADER_KEYWORD
+
+
+class MemberSessionAuthentication(authentication.SessionAuthentication):
+    """The portal's session (with CSRF on writes); without one, a 401 that says so."""
+
+    def authenticate_header(self, request):
+        return 'Session realm="member portal"'
 
 
 class HasScope(permissions.BasePermission):
@@ -76,16 +84,3 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = ApiKeyAuthentication
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key lk_<prefix>_<secret>`, created in the admin (API keys).",
-        }

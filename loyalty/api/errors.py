@@ -7,6 +7,8 @@ keep their status and are reshaped the same way, with the full validation detail
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,7 +23,18 @@ CONFLICT_CODES = {
     "already_used",
     "code_not_usable",
 }
-STATUS_BY_CODE = {"not_found": status.HTTP_404_NOT_FOUND, "not_implemented": 501}
+STATUS_BY_CODE = {"not_found": status.HTTP_404_NOT_FOUND}
+# Input valid by the schema that a business rule refuses (the balance, a configured limit,
+# an unknown channel...): 422, so that 400 always means "not what the schema describes".
+RULE_STATUS = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+@csrf_exempt  # a POST to no endpoint is a 404, not the CSRF failure page
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/ that names no endpoint (a 19-digit id, a typo, a NUL byte)."""
+    return JsonResponse(
+        error_body("not_found", "no API endpoint at this address"), status=status.HTTP_404_NOT_FOUND
+    )
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
@@ -54,7 +67,7 @@ def _first_error(detail, path: str = ""):
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        status_code = STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        status_code = STATUS_BY_CODE.get(exc.code, RULE_STATUS)
         if exc.code in CONFLICT_CODES:
             status_code = status.HTTP_409_CONFLICT
         return Response(error_body(exc.code, exc.message, exc.field), status=status_code)

@@ -1,56 +1,78 @@
-"""Filters of the staff list endpoints (django-filter), for syncing to other systems."""
+"""The filters of the staff sync lists: query parameters validated (and documented) by fields.
 
-import django_filters
-from django import forms
+Each query is a serializer of strict fields (so the schema states exactly what is refused
+with a 400) and a map from parameter to ORM lookup.
+"""
+
+from django.db.models import QuerySet
+from rest_framework import serializers
 
 from members.models import Member
 from rewards.models import LedgerEntry, Purchase
 
-
-class IdFilter(django_filters.NumberFilter):
-    """A positive id within 64 bits (a larger one is a 400, never a database error)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
-
-    field_class = forms.IntegerField
+from .fields import Choice, Moment, Text, an_id
 
 
-class MemberFilter(django_filters.FilterSet):
-    email = django_filters.CharFilter(lookup_expr="iexact")
-    external_id = django_filters.CharFilter()
-    status = django_filters.ChoiceFilter(choices=Member.Status.choices)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    created_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+class Query(serializers.Serializer):
+    LOOKUPS: dict[str, str] = {}
 
-    class Meta:
-        model = Member
-        fields = ["email", "external_id", "status"]
-
-
-class PurchaseFilter(django_filters.FilterSet):
-    member = IdFilter(field_name="member_id")
-    channel = django_filters.CharFilter(field_name="channel__code")
-    order_id = django_filters.CharFilter()
-    status = django_filters.ChoiceFilter(choices=Purchase.Status.choices)
-    created_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    purchased_after = django_filters.IsoDateTimeFilter(field_name="purchased_at", lookup_expr="gte")
-    purchased_before = django_filters.IsoDateTimeFilter(field_name="purchased_at", lookup_expr="lt")
-
-    class Meta:
-        model = Purchase
-        fields = ["member", "channel", "order_id", "status"]
+    @classmethod
+    def apply(cls, queryset: QuerySet, params) -> QuerySet:
+        # A plain dict: DRF reads a QueryDict as a form, where "?status=" means "not given".
+        query = cls(data=params.dict())
+        query.is_valid(raise_exception=True)
+        return queryset.filter(
+            **{cls.LOOKUPS[name]: value for name, value in query.validated_data.items()}
+        )
 
 
-class LedgerEntryFilter(django_filters.FilterSet):
-    member = IdFilter(field_name="member_id")
-    kind = django_filters.ChoiceFilter(choices=LedgerEntry.Kind.choices)
-    created_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    effective_after = django_filters.IsoDateTimeFilter(field_name="effective_at", lookup_expr="gte")
-    effective_before = django_filters.IsoDateTimeFilter(field_name="effective_at", lookup_expr="lt")
+class MemberQuery(Query):
+    email = Text(max_length=254, required=False, help_text="Any case.")
+    external_id = Text(max_length=100, required=False)
+    status = Choice(choices=Member.Status.values, required=False)
+    updated_since = Moment(required=False)
+    created_since = Moment(required=False)
 
-    class Meta:
-        model = LedgerEntry
-        fields = ["member", "kind"]
+    LOOKUPS = {
+        "email": "email__iexact",
+        "external_id": "external_id",
+        "status": "status",
+        "updated_since": "updated_at__gte",
+        "created_since": "created_at__gte",
+    }
+
+
+class PurchaseQuery(Query):
+    member = an_id(required=False, from_text=True)
+    channel = Text(max_length=50, required=False)
+    order_id = Text(max_length=100, required=False)
+    status = Choice(choices=Purchase.Status.values, required=False)
+    created_since = Moment(required=False)
+    purchased_after = Moment(required=False)
+    purchased_before = Moment(required=False)
+
+    LOOKUPS = {
+        "member": "member_id",
+        "channel": "channel__code",
+        "order_id": "order_id",
+        "status": "status",
+        "created_since": "created_at__gte",
+        "purchased_after": "purchased_at__gte",
+        "purchased_before": "purchased_at__lt",
+    }
+
+
+class LedgerQuery(Query):
+    member = an_id(required=False, from_text=True)
+    kind = Choice(choices=LedgerEntry.Kind.values, required=False)
+    created_since = Moment(required=False)
+    effective_after = Moment(required=False)
+    effective_before = Moment(required=False)
+
+    LOOKUPS = {
+        "member": "member_id",
+        "kind": "kind",
+        "created_since": "created_at__gte",
+        "effective_after": "effective_at__gte",
+        "effective_before": "effective_at__lt",
+    }

@@ -1,13 +1,22 @@
 """Small input and output serializers, one pair per API operation."""
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from members.models import Member
 from rewards.apimodels import ApiKey
 from rewards.models import LedgerEntry, Purchase, Redemption, Refund
 
-MAX_ID = 2**63 - 1
+from .fields import Amount, Boolean, Day, Integer, Moment, Text, an_id
+
 MAX_POINTS = 10**9
+ANY = api_settings.NON_FIELD_ERRORS_KEY
+# A conservative address (ASCII, a dotted domain with a letters-only top level): every
+# address it accepts, Django's EmailValidator accepts too, so the schema never lies.
+EMAIL = (
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 
 class Shared:
@@ -39,14 +48,6 @@ class Shared:
         return self._serializer.to_representation(instance)
 
 
-def money(**kwargs):
-    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
-
-
-def an_id(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
 # ---------------------------------------------------------------- errors
 
 
@@ -65,6 +66,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class MemberOut(serializers.ModelSerializer):
+    # As stored: an address the database holds is not always one a JSON Schema validator's
+    # "email" format accepts (e.g. one imported before the stricter rule).
+    email = serializers.CharField()
     tier = serializers.SerializerMethodField()
 
     class Meta:
@@ -89,24 +93,19 @@ class MemberOut(serializers.ModelSerializer):
 
 
 class LookupIn(serializers.Serializer):
-    email = serializers.CharField(required=False, max_length=254)
-    external_id = serializers.CharField(required=False, max_length=100)
-    card_code = serializers.CharField(required=False, max_length=32)
+    """Give at least one (a rule the schema cannot state: without any, a 422)."""
 
-    def validate(self, attrs):
-        if not any(attrs.values()):
-            raise serializers.ValidationError("give an email, an external_id or a card_code")
-        return attrs
+    email = Text(max_length=254, required=False)
+    external_id = Text(max_length=100, required=False)
+    card_code = Text(max_length=32, required=False)
 
 
 class EnrollIn(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    external_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    birthday = serializers.DateField(required=False, allow_null=True)
+    email = Text(max_length=254, pattern=EMAIL)
+    first_name = Text(max_length=150, min_length=0, required=False)
+    last_name = Text(max_length=150, min_length=0, required=False)
+    external_id = Text(max_length=100, min_length=0, required=False, allow_null=True)
+    birthday = Day(required=False, allow_null=True)
 
 
 class ExpiringOut(serializers.Serializer):
@@ -129,27 +128,27 @@ class BalanceOut(serializers.Serializer):
 
 
 class LineIn(serializers.Serializer):
-    amount = money(min_value=0)
-    sku = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    category = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
-    is_gift_card = serializers.BooleanField(required=False)
-    is_reward_item = serializers.BooleanField(required=False)
+    amount = Amount(allow_zero=True)
+    sku = Text(max_length=100, min_length=0, required=False)
+    category = Text(max_length=100, min_length=0, required=False)
+    quantity = Integer(min_value=1, max_value=1_000_000, required=False)
+    is_gift_card = Boolean(required=False)
+    is_reward_item = Boolean(required=False)
 
 
 class BasketIn(serializers.Serializer):
-    channel = serializers.CharField(max_length=50)
-    amount = money(min_value=0)
-    shipping_amount = money(min_value=0, required=False)
-    tax_amount = money(min_value=0, required=False)
-    purchased_at = serializers.DateTimeField(required=False)
+    channel = Text(max_length=50)
+    amount = Amount()
+    shipping_amount = Amount(allow_zero=True, required=False)
+    tax_amount = Amount(allow_zero=True, required=False)
+    purchased_at = Moment(required=False)
     member_id = an_id(required=False, allow_null=True)
-    lines = LineIn(many=True, required=False, max_length=500)
+    lines = serializers.ListField(child=LineIn(), required=False, max_length=500)
 
 
 class PurchaseIn(BasketIn):
-    order_id = serializers.CharField(max_length=100)
-    currency = serializers.CharField(max_length=3, required=False)
+    order_id = Text(max_length=100)
+    currency = Text(max_length=3, min_length=3, pattern=r"^[A-Za-z]{3}$", required=False)
 
 
 class RuleOut(serializers.Serializer):
@@ -186,9 +185,9 @@ class PurchaseOut(serializers.Serializer):
 
 
 class RefundIn(serializers.Serializer):
-    amount = money(min_value=0)
-    refund_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    amount = Amount()
+    refund_id = Text(max_length=100, min_length=0, required=False)
+    reason = Text(max_length=255, min_length=0, required=False)
 
 
 class RefundOut(serializers.ModelSerializer):
@@ -208,23 +207,47 @@ class RefundOut(serializers.ModelSerializer):
 # ---------------------------------------------------------------- redemptions
 
 
-class RedeemIn(serializers.Serializer):
-    member_id = an_id()
-    reward_id = an_id(required=False)
-    points = serializers.IntegerField(min_value=1, max_value=MAX_POINTS, required=False)
+class RedeemRewardIn(serializers.Serializer):
+    """Spend a reward's points on it."""
 
-    def validate(self, attrs):
-        if ("reward_id" in attrs) == ("points" in attrs):
-            raise serializers.ValidationError("give either reward_id or points (not both)")
-        return attrs
+    member_id = an_id()
+    reward_id = an_id()
+
+
+class RedeemPointsIn(serializers.Serializer):
+    """Spend a number of points (a discount at checkout)."""
+
+    member_id = an_id()
+    points = Integer(min_value=1, max_value=MAX_POINTS)
+
+
+class RedeemIn(serializers.Serializer):
+    """Exactly one of the two shapes, and nothing else (the schema's ``oneOf``)."""
+
+    SHAPES = {"reward_id": RedeemRewardIn, "points": RedeemPointsIn}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({ANY: ["the body must be a JSON object"]})
+        given = [name for name in self.SHAPES if name in data]
+        if len(given) != 1:
+            raise serializers.ValidationError({ANY: ["give either reward_id or points (not both)"]})
+        shape = self.SHAPES[given[0]](data=data)
+        shape.is_valid(raise_exception=True)
+        unknown = set(data) - set(shape.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["not a field of this body"] for name in unknown}
+            )
+        return shape.validated_data
 
 
 class CancelIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = Text(max_length=500, min_length=0, required=False)
 
 
 class ValidateCodeIn(serializers.Serializer):
-    code = serializers.CharField(max_length=20)
+    code = Text(max_length=20)
 
 
 class RedemptionOut(serializers.ModelSerializer):
@@ -250,9 +273,9 @@ class RedemptionOut(serializers.ModelSerializer):
 
 class ActionIn(serializers.Serializer):
     member_id = an_id()
-    code = serializers.CharField(max_length=100)
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    occurred_at = serializers.DateTimeField(required=False)
+    code = Text(max_length=100)
+    reference = Text(max_length=200, min_length=0, required=False)
+    occurred_at = Moment(required=False)
 
 
 class LedgerEntryOut(serializers.ModelSerializer):

@@ -34,3 +34,16 @@ def api(db, program, web):
 def reader(db, program, web):
     client, _ = client_for("read")
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the schemathesis run, when it ran (tests/api/test_fuzz.py)."""
+    from tests.api import test_fuzz
+
+    tally = test_fuzz.TALLY
+    if tally["cases"]:
+        terminalreporter.write_line(
+            f"schemathesis: {len(tally['operations'])} operations, {tally['cases']} cases, "
+            f"{len(tally['findings'])} findings (seed {test_fuzz.SEED}, "
+            f"{test_fuzz.EXAMPLES} examples per operation)"
+        )

@@ -18,9 +18,9 @@ def test_an_action_credits_its_rule_points(api, member):
     assert response.json()["points"] == 15
 
 
-def test_an_unknown_action_is_a_400_in_the_error_shape(api, member):
+def test_an_unknown_action_is_refused_by_its_rule_with_a_422(api, member):
     response = api.post("/api/v1/actions/", {"member_id": member.pk, "code": "nope"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "unknown_action"
 
 

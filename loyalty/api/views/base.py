@@ -5,8 +5,9 @@ the business rules (and their errors) are the services'. Writes accept an
 ``Idempotency-Key`` header (see ``idempotency.py``).
 """
 
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import generics
+import re
+
+from rest_framework import exceptions, generics
 from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
 
@@ -15,7 +16,8 @@ from members.models import Member
 from rewards.apimodels import ApiKey
 
 from ..auth import ApiKeyAuthentication, ApiKeyRateThrottle, HasScope
-from ..idempotency import HEADER
+from ..filters import Query
+from ..idempotency import header_key
 
 READ, EARN, REDEEM = ApiKey.Scope.READ, ApiKey.Scope.EARN, ApiKey.Scope.REDEEM
 
@@ -30,26 +32,52 @@ class IntegrationView(APIView):
 
     def idempotency_key(self, request) -> str | None:
         """The header's key, namespaced by the API key, for services that dedupe themselves."""
-        key = request.headers.get(HEADER, "").strip()
+        key = header_key(request)
         return f"api:{request.auth.pk}:{key}" if key else None
 
 
-class SyncPagination(CursorPagination):
+POSITIVE = re.compile(r"[1-9][0-9]{0,30}", re.ASCII)
+
+
+class Pages(CursorPagination):
+    """Cursor pages; ``page_size`` must be a positive whole number (a larger one than
+    ``max_page_size`` gets ``max_page_size``), not silently replaced by the default."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request):
+        given = request.query_params.get(self.page_size_query_param)
+        if given is None:
+            return self.page_size
+        if not POSITIVE.fullmatch(given):
+            raise exceptions.ValidationError({"page_size": ["must be a whole number from 1"]})
+        return min(int(given), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = f"Rows per page (default {self.page_size}, at most "
+                parameter["description"] += f"{self.max_page_size}: a larger number gets that)."
+            else:
+                parameter["schema"] = {"type": "string", "maxLength": 1000}
+        return parameters
+
+
+class SyncPagination(Pages):
     """Stable pages by id, for incremental sync: follow ``next`` until it is null."""
 
     ordering = "pk"
     page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
-class HistoryPagination(CursorPagination):
+class HistoryPagination(Pages):
     """A member's history, newest first."""
 
     ordering = ("-pk",)
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class SyncListView(IntegrationView, generics.ListAPIView):
@@ -59,11 +87,14 @@ class SyncListView(IntegrationView, generics.ListAPIView):
     """
 
     pagination_class = SyncPagination
-    filter_backends = [DjangoFilterBackend]
+    query_class: type[Query]
 
     def get_permissions(self):
         self.required_scope = EARN if self.request.method == "POST" else READ
         return super().get_permissions()
+
+    def filter_queryset(self, queryset):
+        return self.query_class.apply(queryset, self.request.query_params)
 
 
 def get_member(member_id: int) -> Member:

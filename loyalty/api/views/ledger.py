@@ -1,6 +1,5 @@
 """Points outside purchases: a member's actions, and the ledger's staff sync list."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -10,7 +9,7 @@ from rewards.models import LedgerEntry
 from .. import filters
 from .. import serializers as s
 from ..idempotency import idempotent
-from ..schema import IDEMPOTENCY_PARAM, responses
+from ..schema import WRITE, operation
 from .base import EARN, IntegrationView, SyncListView
 
 
@@ -19,11 +18,8 @@ class ActionView(IntegrationView):
 
     required_scope = EARN
 
-    @extend_schema(
-        request=s.ActionIn,
-        responses=responses(201, s.LedgerEntryOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="action_record",
+    @operation(
+        "action_record", s.LedgerEntryOut, ok=201, request=s.ActionIn, errors=WRITE, idempotent=True
     )
     @idempotent
     def post(self, request):
@@ -40,8 +36,8 @@ class LedgerListView(SyncListView):
 
     queryset = LedgerEntry.objects.all()
     serializer_class = s.LedgerEntryOut
-    filterset_class = filters.LedgerEntryFilter
+    query_class = filters.LedgerQuery
 
-    @extend_schema(operation_id="ledger_list")
+    @operation("ledger_list", s.LedgerEntryOut(many=True), parameters=[filters.LedgerQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

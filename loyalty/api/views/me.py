@@ -1,8 +1,6 @@
 """The signed-in member's own balance and history, through the portal's session."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +10,8 @@ from members.models import Member
 from rewards.models import LedgerEntry
 
 from .. import serializers as s
-from ..auth import ApiKeyRateThrottle
-from ..schema import responses
+from ..auth import ApiKeyRateThrottle, MemberSessionAuthentication
+from ..schema import SESSION, operation
 from .base import HistoryPagination
 from .members import balance_of
 
@@ -21,7 +19,7 @@ from .members import balance_of
 class MemberSessionView(APIView):
     """Base of the member-facing views: the portal's session (with CSRF), own data only."""
 
-    authentication_classes = [SessionAuthentication]
+    authentication_classes = [MemberSessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [ApiKeyRateThrottle]
 
@@ -33,7 +31,7 @@ class MemberSessionView(APIView):
 
 
 class MeView(MemberSessionView):
-    @extend_schema(responses=responses(200, s.BalanceOut), operation_id="me_balance")
+    @operation("me_balance", s.BalanceOut, errors=SESSION)
     def get(self, request):
         return Response(balance_of(self.member()))
 
@@ -45,6 +43,6 @@ class MeLedgerView(MemberSessionView, generics.ListAPIView):
     def get_queryset(self):
         return LedgerEntry.objects.filter(member=self.member())
 
-    @extend_schema(operation_id="me_ledger")
+    @operation("me_ledger", s.LedgerEntryOut(many=True), errors=SESSION)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

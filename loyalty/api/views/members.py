@@ -1,6 +1,5 @@
 """Members: ping, look-up, the staff sync list and enrolment, balance and ledger history."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
@@ -13,26 +12,29 @@ from rewards.models import LedgerEntry, Program
 
 from .. import filters
 from .. import serializers as s
+from ..errors import RULE_STATUS
 from ..idempotency import idempotent
-from ..schema import IDEMPOTENCY_PARAM, responses
+from ..schema import READ, WRITE, operation, path_id
 from .base import HistoryPagination, IntegrationView, SyncListView, get_member
 
 
 class PingView(IntegrationView):
     """A constant answer: checks a key, and the baseline of the API benchmark."""
 
-    @extend_schema(responses=responses(200, s.PingOut), operation_id="ping")
+    @operation("ping", s.PingOut)
     def get(self, request):
         return Response({"pong": True, "scopes": request.auth.scopes})
 
 
 class MemberLookupView(IntegrationView):
-    @extend_schema(
-        parameters=[s.LookupIn], responses=responses(200, s.MemberOut), operation_id="member_lookup"
-    )
+    @operation("member_lookup", s.MemberOut, parameters=[s.LookupIn], errors=(*READ, RULE_STATUS))
     def get(self, request):
-        query = s.LookupIn(data=request.query_params)
+        query = s.LookupIn(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
+        if not query.validated_data:
+            raise ApplicationError(
+                "give an email, an external_id or a card_code", code="no_criteria"
+            )
         member = member_selectors.find_member(**query.validated_data)
         if member is None:
             raise ApplicationError("no member matches", code="not_found", field=None)
@@ -44,17 +46,14 @@ class MemberListView(SyncListView):
 
     queryset = Member.objects.all()
     serializer_class = s.MemberOut
-    filterset_class = filters.MemberFilter
+    query_class = filters.MemberQuery
 
-    @extend_schema(operation_id="members_list")
+    @operation("members_list", s.MemberOut(many=True), parameters=[filters.MemberQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(
-        request=s.EnrollIn,
-        responses=responses(201, s.MemberOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="member_enrol",
+    @operation(
+        "member_enrol", s.MemberOut, ok=201, request=s.EnrollIn, errors=WRITE, idempotent=True
     )
     @idempotent
     def post(self, request):
@@ -65,7 +64,7 @@ class MemberListView(SyncListView):
 
 
 class MemberBalanceView(IntegrationView):
-    @extend_schema(responses=responses(200, s.BalanceOut), operation_id="member_balance")
+    @operation("member_balance", s.BalanceOut, parameters=[path_id("member_id", "member")])
     def get(self, request, member_id: int):
         return Response(balance_of(get_member(member_id)))
 
@@ -95,6 +94,8 @@ class MemberLedgerView(IntegrationView, generics.ListAPIView):
     def get_queryset(self):
         return LedgerEntry.objects.filter(member=get_member(self.kwargs["member_id"]))
 
-    @extend_schema(operation_id="member_ledger")
+    @operation(
+        "member_ledger", s.LedgerEntryOut(many=True), parameters=[path_id("member_id", "member")]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -1,6 +1,5 @@
 """Purchases: record (the API's hot path), quote, refund, and the staff sync list."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -10,7 +9,7 @@ from rewards.models import Purchase
 from .. import filters
 from .. import serializers as s
 from ..idempotency import idempotent
-from ..schema import IDEMPOTENCY_PARAM, responses
+from ..schema import BODY, WRITE, operation, path_id
 from .base import EARN, IntegrationView, SyncListView
 
 # The purchase is the hot path of the API: its serializers are built once (see s.Shared).
@@ -22,17 +21,19 @@ class PurchaseView(SyncListView):
 
     queryset = Purchase.objects.select_related("channel")
     serializer_class = s.PurchaseOut
-    filterset_class = filters.PurchaseFilter
+    query_class = filters.PurchaseQuery
 
-    @extend_schema(operation_id="purchases_list")
+    @operation("purchases_list", s.PurchaseOut(many=True), parameters=[filters.PurchaseQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(
+    @operation(
+        "purchase_record",
+        s.PurchaseOut,
+        ok=201,
         request=s.PurchaseIn,
-        responses=responses(201, s.PurchaseOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="purchase_record",
+        errors=WRITE,
+        idempotent=True,
     )
     @idempotent
     def post(self, request):
@@ -43,9 +44,7 @@ class PurchaseView(SyncListView):
 class QuoteView(IntegrationView):
     """The points a basket would earn, and the rules that give them; nothing is recorded."""
 
-    @extend_schema(
-        request=s.BasketIn, responses=responses(200, s.QuoteOut), operation_id="purchase_quote"
-    )
+    @operation("purchase_quote", s.QuoteOut, request=s.BasketIn, errors=BODY)
     def post(self, request):
         data = s.BasketIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -66,11 +65,14 @@ class RefundView(IntegrationView):
 
     required_scope = EARN
 
-    @extend_schema(
+    @operation(
+        "purchase_refund",
+        s.RefundOut,
+        ok=201,
         request=s.RefundIn,
-        responses=responses(201, s.RefundOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="purchase_refund",
+        errors=WRITE,
+        idempotent=True,
+        parameters=[path_id("purchase_id", "purchase")],
     )
     @idempotent
     def post(self, request, purchase_id: int):

@@ -1,6 +1,5 @@
 """Redemptions: spend points, then confirm, cancel, or validate the code at a till."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -10,7 +9,7 @@ from rewards.models import Redemption
 
 from .. import serializers as s
 from ..idempotency import idempotent
-from ..schema import IDEMPOTENCY_PARAM, responses
+from ..schema import WRITE, operation, path_id
 from .base import REDEEM, IntegrationView
 
 
@@ -19,11 +18,13 @@ class RedeemView(IntegrationView):
 
     required_scope = REDEEM
 
-    @extend_schema(
+    @operation(
+        "redemption_create",
+        s.RedemptionOut,
+        ok=201,
         request=s.RedeemIn,
-        responses=responses(201, s.RedemptionOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="redemption_create",
+        errors=WRITE,
+        idempotent=True,
     )
     @idempotent
     def post(self, request):
@@ -47,11 +48,13 @@ class RedemptionConfirmView(IntegrationView):
 
     required_scope = REDEEM
 
-    @extend_schema(
+    @operation(
+        "redemption_confirm",
+        s.RedemptionOut,
         request=None,
-        responses=responses(200, s.RedemptionOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="redemption_confirm",
+        errors=WRITE,
+        idempotent=True,
+        parameters=[path_id("redemption_id", "redemption")],
     )
     @idempotent
     def post(self, request, redemption_id: int):
@@ -67,11 +70,13 @@ class RedemptionCancelView(IntegrationView):
 
     required_scope = REDEEM
 
-    @extend_schema(
+    @operation(
+        "redemption_cancel",
+        s.RedemptionOut,
         request=s.CancelIn,
-        responses=responses(200, s.RedemptionOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="redemption_cancel",
+        errors=WRITE,
+        idempotent=True,
+        parameters=[path_id("redemption_id", "redemption")],
     )
     @idempotent
     def post(self, request, redemption_id: int):
@@ -89,11 +94,12 @@ class RedemptionValidateView(IntegrationView):
 
     required_scope = REDEEM
 
-    @extend_schema(
+    @operation(
+        "redemption_validate_code",
+        s.RedemptionOut,
         request=s.ValidateCodeIn,
-        responses=responses(200, s.RedemptionOut),
-        parameters=[IDEMPOTENCY_PARAM],
-        operation_id="redemption_validate_code",
+        errors=WRITE,
+        idempotent=True,
     )
     @idempotent
     def post(self, request):

@@ -1,0 +1,192 @@
+"""Input fields that validate exactly what their OpenAPI schema says, no more, no less.
+
+DRF's own fields are lenient where the schema is strict: ``"5"`` passes an IntegerField,
+``"yes"`` a BooleanField, ``12`` a CharField, ``"2026-01-02T03:04"`` (no offset) a
+DateTimeField; and strict where the schema is lenient (a NUL byte, surrounding spaces).
+Each field here states its schema (``openapi()``) next to the validation that implements
+it, and one drf-spectacular extension publishes it, so the two cannot drift apart.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+NO_NUL = r"^[^\u0000]*$"  # PostgreSQL cannot store a NUL byte in text
+MAX_ID = 10**18 - 1  # what a path's id can be (18 digits): no id overflows 64 bits
+# RFC 3339: a date-time with seconds and an offset (the schema's ``date-time`` format).
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+AMOUNT_DIGITS = 10  # amounts below 10,000,000,000.00: what the money columns hold
+INTEGER = re.compile(r"-?[0-9]{1,30}", re.ASCII)
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+class SchemaField:
+    """A field whose ``openapi()`` is its exact schema (nullable added when it allows None)."""
+
+    def openapi(self) -> dict:
+        raise NotImplementedError
+
+    def fail_type(self, kind: str):
+        raise serializers.ValidationError(f"must be {kind}", code="invalid")
+
+
+class Text(SchemaField, serializers.CharField):
+    """A JSON string of ``min_length`` to ``max_length`` characters, no NUL, kept as given."""
+
+    def __init__(self, *, max_length: int, min_length: int = 1, pattern: str | None = None, **kw):
+        self.pattern = pattern
+        kw.setdefault("trim_whitespace", False)
+        if min_length == 0:
+            kw["allow_blank"] = True
+        super().__init__(max_length=max_length, min_length=min_length or None, **kw)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail_type("a string")
+        if self.pattern and not re.fullmatch(self.pattern, data):
+            raise serializers.ValidationError("has not the expected form", code="invalid")
+        return super().to_internal_value(data)
+
+    def openapi(self) -> dict:
+        schema = {"type": "string", "maxLength": self.max_length, "pattern": self.pattern or NO_NUL}
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        return schema
+
+
+class Integer(SchemaField, serializers.IntegerField):
+    """A JSON integer (not a string of digits, not a float, not a boolean) within bounds;
+    ``from_text``: a query parameter's decimal digits."""
+
+    def __init__(self, *, min_value: int, max_value: int, from_text: bool = False, **kw):
+        self.from_text = from_text
+        super().__init__(min_value=min_value, max_value=max_value, **kw)
+
+    def to_internal_value(self, data):
+        if self.from_text and isinstance(data, str) and INTEGER.fullmatch(data):
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail_type("an integer")
+        return super().to_internal_value(data)
+
+    def openapi(self) -> dict:
+        return {"type": "integer", "minimum": self.min_value, "maximum": self.max_value}
+
+
+def an_id(**kw) -> Integer:
+    return Integer(min_value=1, max_value=MAX_ID, **kw)
+
+
+class Boolean(SchemaField, serializers.BooleanField):
+    """A JSON ``true`` or ``false`` (not ``"yes"``, ``1`` or ``"true"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail_type("true or false")
+        return data
+
+    def openapi(self) -> dict:
+        return {"type": "boolean"}
+
+
+def amount_pattern(integer_digits: int, *, allow_zero: bool) -> str:
+    """Decimal strings of ASCII digits with at most 2 decimals, below 10**integer_digits."""
+    whole = f"[1-9][0-9]{{0,{integer_digits - 1}}}"
+    if allow_zero:
+        return rf"^(0|{whole})(\.[0-9]{{1,2}})?$"
+    return rf"^(0\.(0[1-9]|[1-9][0-9]?)|{whole}(\.[0-9]{{1,2}})?)$"
+
+
+class Amount(SchemaField, serializers.Field):
+    """Money as a decimal string (``"12.50"``): never a JSON number, which a float would round.
+
+    The pattern is the hard ceiling; the program's own maximum (lower, set by the merchant)
+    is a business rule of the services, answered with a 422.
+    """
+
+    def __init__(self, *, allow_zero: bool = False, **kw):
+        self.allow_zero = allow_zero
+        self.pattern = amount_pattern(AMOUNT_DIGITS, allow_zero=allow_zero)
+        super().__init__(**kw)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(self.pattern, data):
+            smallest = "0" if self.allow_zero else "0.01"
+            self.fail_type(
+                f"a decimal string of digits with at most 2 decimals, from {smallest} "
+                f"to {'9' * AMOUNT_DIGITS}.99"
+            )
+        return Decimal(data)
+
+    def to_representation(self, value):
+        return str(value)
+
+    def openapi(self) -> dict:
+        return {"type": "string", "format": "decimal", "pattern": self.pattern}
+
+
+class Moment(SchemaField, serializers.Field):
+    """An RFC 3339 date-time with its offset; the range (the program's earliest date to now
+    + 5 minutes) is a business rule of the services, answered with a 422."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not RFC3339.fullmatch(data):
+            self.fail_type("a date-time like 2026-01-31T09:30:00+01:00 (with seconds and offset)")
+        try:
+            return datetime.fromisoformat(data.upper())
+        except ValueError:
+            self.fail_type("a real date and time")
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+    def openapi(self) -> dict:
+        return {"type": "string", "format": "date-time"}
+
+
+class Day(SchemaField, serializers.Field):
+    """A calendar date ``YYYY-MM-DD``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not DAY.fullmatch(data):
+            self.fail_type("a date like 1990-05-31")
+        try:
+            return date.fromisoformat(data)
+        except ValueError:
+            self.fail_type("a real date")
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+    def openapi(self) -> dict:
+        return {"type": "string", "format": "date"}
+
+
+class Choice(SchemaField, serializers.ChoiceField):
+    """One of the given strings, exactly."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail_type("a string")
+        return super().to_internal_value(data)
+
+    def openapi(self) -> dict:
+        return {"type": "string", "enum": list(self.choices)}
+
+
+class SchemaFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = SchemaField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = self.target.openapi()
+        if self.target.allow_null:
+            schema["nullable"] = True
+        if self.target.help_text:
+            schema["description"] = str(self.target.help_text)
+        return schema
