@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loyalty.middleware.RefuseNulInPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,7 +183,7 @@ REST_FRAMEWORK = {
     # view), no form bodies; the parser bounds the size and the nesting of a body.
     "DEFAULT_PARSER_CLASSES": ["loyalty.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Per API key (loyalty.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
+    # Per API key (loyalty.api.throttling: atomic on Redis); e.g. API_RATE_LIMIT=600/min.
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -229,5 +230,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_SIGNUP_REDIRECT_URL = "portal:home"
+# Behind a reverse proxy / load balancer: how many of them append to X-Forwarded-For, so
+# that the login limits above count the client's address, not the proxy's (README,
+# "Behind a proxy"). 0: no proxy, the socket's address counts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ACCOUNT_ADAPTER = "loyalty.client_ip.AccountAdapter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

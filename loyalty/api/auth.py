@@ -1,12 +1,11 @@
-"""API-key authentication, scope permissions and per-key throttling for integrations."""
+"""Authentication (API keys for integrations, the portal's session for members) and scopes."""
 
 import hmac
 import re
 from datetime import timedelta
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions, throttling
-from rest_framework.settings import api_settings
+from rest_framework import authentication, exceptions, permissions
 
 from rewards.apimodels import KEY_PREFIX, ApiKey, hash_secret
 
@@ -67,20 +66,3 @@ class HasScope(permissions.BasePermission):
             self.message = f"this API key lacks the '{scope}' scope"
             return False
         return True
-
-
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """One rate per API key (``REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key']``)."""
-
-    scope = "api_key"
-
-    def get_rate(self):
-        # Read at request time, so a settings change (or a test's override) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-        if request.user and request.user.is_authenticated:
-            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

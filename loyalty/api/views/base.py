@@ -15,9 +15,10 @@ from loyalty.errors import not_found
 from members.models import Member
 from rewards.apimodels import ApiKey
 
-from ..auth import ApiKeyAuthentication, ApiKeyRateThrottle, HasScope
+from ..auth import ApiKeyAuthentication, HasScope
 from ..filters import Query
 from ..idempotency import header_key
+from ..throttling import ApiKeyRateThrottle
 
 READ, EARN, REDEEM = ApiKey.Scope.READ, ApiKey.Scope.EARN, ApiKey.Scope.REDEEM
 

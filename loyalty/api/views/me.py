@@ -10,8 +10,9 @@ from members.models import Member
 from rewards.models import LedgerEntry
 
 from .. import serializers as s
-from ..auth import ApiKeyRateThrottle, MemberSessionAuthentication
+from ..auth import MemberSessionAuthentication
 from ..schema import SESSION, operation
+from ..throttling import ApiKeyRateThrottle
 from .base import HistoryPagination
 from .members import balance_of
 
