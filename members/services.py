@@ -10,6 +10,7 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError, not_found
 
 from .models import Member
+from .validation import check_birthday
 
 
 def lock_member(member_id: int) -> Member:
@@ -64,7 +65,7 @@ def enroll_member(
                 last_name=last_name.strip(),
                 external_id=external_id,
                 enrolled_at=enrolled_at or timezone.now(),
-                birthday=birthday,
+                birthday=check_birthday(birthday),
             )
     except IntegrityError:  # a concurrent enrolment of the same customer won the race
         raise ApplicationError(
@@ -106,9 +107,7 @@ def update_profile(
             code="birthday_set",
             field="birthday",
         )
-    today = timezone.localdate()
-    if birthday is not None and not (today.year - 120 <= birthday.year and birthday <= today):
-        raise ApplicationError("enter your real date of birth", field="birthday")
+    check_birthday(birthday)
     member.first_name = first_name.strip()[:150]
     member.last_name = last_name.strip()[:150]
     member.birthday = member.birthday or birthday

@@ -17,8 +17,9 @@ from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError
 from members.models import Member
 
+from . import validation
 from .models import ActionRule, LedgerEntry, MemberAction
-from .services import CLOCK_SKEW, adjust_points, lock_member
+from .services import adjust_points, lock_member
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,7 @@ def record_action(
                 field="idempotency_key",
             )
         return existing
-    now = timezone.now()
-    occurred_at = occurred_at or now
-    if timezone.is_naive(occurred_at):
-        raise ApplicationError("occurred_at must carry a time zone", field="occurred_at")
-    if occurred_at > now + CLOCK_SKEW:
-        raise ApplicationError("occurred_at is in the future", field="occurred_at")
+    occurred_at = validation.check_moment(occurred_at, field="occurred_at", label="action date")
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
             f"member {member.email} is {member.status} and cannot earn points",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from loyalty.db import insert_values, saved
@@ -245,14 +245,18 @@ def spendable_lots(member: Member, *, now: datetime | None = None):
     )
 
 
+def lapsed(now: datetime) -> Q:
+    """Lots whose points are past their expiry date, whether or not the job has run."""
+    return Q(status=PointLot.Status.AVAILABLE, is_debt=False, remaining__gt=0, expires_at__lte=now)
+
+
 def spendable_points(member: Member, *, now: datetime | None = None) -> int:
-    """Points the member can spend now: the balance less points past their expiry date."""
+    """Points the member can spend now: available points not past their expiry date, less
+    any debt (``rewards.selectors.member_balance(...).spendable``, in one aggregate)."""
     now = now or timezone.now()
     total = (
-        PointLot.objects.filter(
-            member=member, status=PointLot.Status.AVAILABLE, is_debt=False, remaining__gt=0
-        )
-        .exclude(expires_at__lte=now)
+        PointLot.objects.filter(member=member, status=PointLot.Status.AVAILABLE)
+        .exclude(lapsed(now))
         .aggregate(total=Sum("remaining"))["total"]
     )
-    return total or 0
+    return max(total or 0, 0)

@@ -11,12 +11,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from members.models import Member
 
+from . import validation
 from .currencies import CURRENCY_CHOICES
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -94,6 +96,39 @@ class Program(models.Model):
         validators=[validate_reminder_days],
         help_text="Email members this many days before their points expire, comma-separated "
         "(e.g. 30,7: one email 30 days before and one 7 days before); empty for none.",
+    )
+    max_purchase_amount = models.DecimalField(
+        "largest purchase",
+        **MONEY,
+        default=validation.DEFAULT_MAX_AMOUNT,
+        validators=[
+            MinValueValidator(Decimal("0.01")),
+            MaxValueValidator(validation.HARD_MAX_AMOUNT),
+        ],
+        help_text="A purchase or refund above this amount is refused as a typing mistake.",
+    )
+    max_points_per_entry = models.PositiveIntegerField(
+        "most points at once",
+        default=validation.DEFAULT_MAX_POINTS,
+        validators=[MinValueValidator(1), MaxValueValidator(validation.HARD_MAX_POINTS)],
+        help_text="No adjustment, bonus, reward cost or tier threshold may exceed this.",
+    )
+    earliest_date = models.DateField(
+        default=validation.DEFAULT_EARLIEST_DATE,
+        help_text="Purchases and other events dated before this day are refused.",
+    )
+    large_purchase_amount = models.DecimalField(
+        "large purchase",
+        **MONEY,
+        default=validation.DEFAULT_LARGE_AMOUNT,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Staff must confirm a purchase above this amount.",
+    )
+    large_adjustment_points = models.PositiveIntegerField(
+        "large adjustment",
+        default=validation.DEFAULT_LARGE_POINTS,
+        validators=[MinValueValidator(1)],
+        help_text="An adjustment above this many points needs a second staff user's approval.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError
 
+from . import validation
 from .ledger import Posting
 from .models import LedgerEntry, Program
-from .services import check_points, lock_member
+from .services import lock_member
 
 
 @retry_on_conflict
@@ -33,7 +34,8 @@ def claw_back_points(
     Unlike a manual debit, it never refuses because the member spent the points: the
     reason for taking them back (a refund) happened whatever the member did since.
     """
-    points = check_points(points)
+    # Computed by the services from what was earned, not typed: only the ceiling applies.
+    points = validation.check_points(points, limits=validation.COMPUTED)
     if not (reason or "").strip():
         raise ApplicationError("a reason is required", code="reason_required", field="reason")
     member = lock_member(member_id)

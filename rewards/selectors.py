@@ -1,11 +1,71 @@
 """Reads of the points ledger: balances, history, and the ledger's own consistency check."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from members.models import Member
 
+from .ledger import lapsed
 from .models import LedgerEntry, LotMovement, PointLot
+
+
+@dataclass(frozen=True)
+class Expiring:
+    expires_at: datetime
+    points: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A member's points as they stand now: the one answer every page, endpoint and
+    redemption gives, whether or not the nightly expiry job has run yet."""
+
+    points: int  # available points not past their expiry date, less any debt (may be < 0)
+    pending: int  # earned, not yet spendable (return window)
+    lapsed: int  # past their expiry date, not yet written off by the expiry job
+    expiring: tuple[Expiring, ...]  # spendable points by expiry date within the horizon
+
+    @property
+    def spendable(self) -> int:
+        return max(self.points, 0)
+
+    @property
+    def debt(self) -> int:
+        return max(-self.points, 0)
+
+
+def member_balance(member: Member, *, now: datetime | None = None, soon_days: int = 30) -> Balance:
+    """Read from the lots (which always equal the ledger), not from the cached balance,
+    which keeps points past their date until the expiry job writes them off."""
+    now = now or timezone.now()
+    available = Q(status=PointLot.Status.AVAILABLE)
+    totals = PointLot.objects.filter(member=member).aggregate(
+        points=Sum("remaining", filter=available & ~lapsed(now)),
+        pending=Sum("remaining", filter=Q(status=PointLot.Status.PENDING)),
+        lapsed=Sum("remaining", filter=lapsed(now)),
+    )
+    soon = (
+        PointLot.objects.filter(
+            available,
+            member=member,
+            is_debt=False,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=soon_days),
+        )
+        .values("expires_at")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_at")
+    )
+    return Balance(
+        points=totals["points"] or 0,
+        pending=totals["pending"] or 0,
+        lapsed=totals["lapsed"] or 0,
+        expiring=tuple(Expiring(row["expires_at"], row["points"]) for row in soon),
+    )
 
 
 def ledger_drift(member_ids=None) -> list[dict]:

@@ -10,7 +10,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
@@ -22,7 +22,7 @@ from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from members.services import lock_member
 
-from . import config, currencies, earning, signals
+from . import config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -38,32 +38,7 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-# A purchase dated a little in the future is a clock skew between systems, not an error.
-CLOCK_SKEW = timedelta(minutes=5)
-
-
 # ---------------------------------------------------------------- validation helpers
-
-
-def to_money(value, *, field: str, allow_zero: bool = False) -> Decimal:
-    """A money amount as a Decimal with at most 2 decimal places, refused if not positive."""
-    if isinstance(value, float):
-        raise ApplicationError(f"{field} must be a decimal string, not a float", field=field)
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(f"{field} must be a number, not {value!r}", field=field) from None
-    if not amount.is_finite():
-        raise ApplicationError(f"{field} must be a number, not {value!r}", field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ApplicationError(
-            f"{field} must be greater than zero, not {amount}", code="invalid_amount", field=field
-        )
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ApplicationError(f"{field} has more than 2 decimal places: {amount}", field=field)
-    if amount >= Decimal("1e12"):
-        raise ApplicationError(f"{field} is too large: {amount}", field=field)
-    return amount.quantize(Decimal("0.01"))
 
 
 def check_currency(program: Program, currency: str | None) -> str:
@@ -81,18 +56,6 @@ def check_currency(program: Program, currency: str | None) -> str:
     return code
 
 
-def check_points(points, *, field: str = "points", allow_negative: bool = False) -> int:
-    if isinstance(points, bool) or not isinstance(points, int):
-        raise ApplicationError(f"{field} must be a whole number, not {points!r}", field=field)
-    if points == 0 or (points < 0 and not allow_negative):
-        raise ApplicationError(
-            f"{field} must be {'non-zero' if allow_negative else 'greater than zero'}",
-            code="invalid_points",
-            field=field,
-        )
-    return points
-
-
 def check_active(member: Member, *, action: str) -> Member:
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
@@ -103,18 +66,10 @@ def check_active(member: Member, *, action: str) -> Member:
     return member
 
 
-def _aware(moment: datetime | None, field: str) -> datetime:
-    if moment is None:
-        return timezone.now()
-    if timezone.is_naive(moment):
-        raise ApplicationError(f"{field} must carry a time zone", field=field)
-    return moment
-
-
 # ---------------------------------------------------------------- purchases
 
 
-def _lines(lines: list[dict] | None) -> list[earning.Line]:
+def _lines(lines: list[dict] | None, limits: validation.Limits) -> list[earning.Line]:
     parsed = []
     for index, raw in enumerate(lines or []):
         field = f"lines[{index}].amount"
@@ -126,7 +81,13 @@ def _lines(lines: list[dict] | None) -> list[earning.Line]:
             )
         parsed.append(
             earning.Line(
-                amount=to_money(raw.get("amount", ""), field=field, allow_zero=True),
+                amount=validation.check_amount(
+                    raw.get("amount", ""),
+                    field=field,
+                    label="line amount",
+                    limits=limits,
+                    allow_zero=True,
+                ),
                 sku=str(raw.get("sku") or "")[:100],
                 category=str(raw.get("category") or "")[:100],
                 quantity=quantity,
@@ -162,9 +123,14 @@ def tier_multiplier(
 def _basket(snapshot: config.Snapshot, channel, amount, shipping_amount, tax_amount):
     """The validated channel and money of a basket (shared by quoting and recording)."""
     chan = get_channel(channel, snapshot)
-    amount = to_money(amount, field="amount")
-    shipping = to_money(shipping_amount, field="shipping_amount", allow_zero=True)
-    tax = to_money(tax_amount, field="tax_amount", allow_zero=True)
+    limits = validation.limits(snapshot.program)
+    amount = validation.check_amount(amount, field="amount", limits=limits)
+    shipping = validation.check_amount(
+        shipping_amount, field="shipping_amount", label="shipping", limits=limits, allow_zero=True
+    )
+    tax = validation.check_amount(
+        tax_amount, field="tax_amount", label="tax", limits=limits, allow_zero=True
+    )
     if shipping + tax > amount:
         raise ApplicationError(
             "shipping and tax cannot exceed the amount paid", field="shipping_amount"
@@ -194,8 +160,13 @@ def quote_points(
         amount=amount,
         shipping_amount=shipping,
         tax_amount=tax,
-        lines=_lines(lines),
-        purchased_at=_aware(purchased_at, "purchased_at"),
+        lines=_lines(lines, validation.limits(snapshot.program)),
+        purchased_at=validation.check_moment(
+            purchased_at,
+            field="purchased_at",
+            label="purchase date",
+            limits=validation.limits(snapshot.program),
+        ),
         tier_multiplier=multiplier,
         tier_name=tier_name,
     )
@@ -259,12 +230,11 @@ def _record_purchase(
     program = snapshot.program
     chan, amount, shipping, tax = _basket(snapshot, channel, amount, shipping_amount, tax_amount)
     code = check_currency(program, currency)
-    purchased_at = _aware(purchased_at, "purchased_at")
-    if purchased_at > timezone.now() + CLOCK_SKEW:
-        raise ApplicationError(
-            f"purchased_at {purchased_at.isoformat()} is in the future", field="purchased_at"
-        )
-    parsed_lines = _lines(lines)
+    limits = validation.limits(program)
+    purchased_at = validation.check_moment(
+        purchased_at, field="purchased_at", label="purchase date", limits=limits
+    )
+    parsed_lines = _lines(lines, limits)
     if member_id is not None and member is None:
         raise not_found("member", member_id, field="member")
 
@@ -363,9 +333,9 @@ def refund_purchase(
     purchase = Purchase.objects.filter(pk=purchase_id).first()
     if purchase is None:
         raise ApplicationError(f"no purchase with id {purchase_id}", code="not_found")
-    amount = to_money(amount, field="amount")
+    amount = validation.check_amount(amount, field="amount", label="refund amount")
     refund_id = (refund_id or "").strip() or f"refund-{secrets.token_hex(8)}"
-    refunded_at = _aware(refunded_at, "refunded_at")
+    refunded_at = validation.check_moment(refunded_at, field="refunded_at", label="refund date")
     member = Member.lock(purchase.member_id) if purchase.member_id else None
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
 
@@ -472,7 +442,7 @@ def adjust_points(
     A credit is a new lot that expires by the program's policy; a debit is taken
     oldest-expiry-first and refused if the member cannot cover it.
     """
-    points = check_points(points, allow_negative=True)
+    points = validation.check_points(points, allow_negative=True)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("a reason is required", code="reason_required", field="reason")
@@ -492,7 +462,10 @@ def adjust_points(
             f"member {member.email} is closed", code="member_not_active", field="member"
         )
     program = Program.get()
-    effective_at = _aware(effective_at, "effective_at")
+    if kind == LedgerEntry.Kind.ADJUST:  # a date staff typed
+        effective_at = validation.check_moment(effective_at, field="effective_at")
+    else:  # computed by the calling service (an action, a referral), which checked its inputs
+        effective_at = effective_at or timezone.now()
     posting = Posting(member=member, kind=kind, idempotency_key=key, effective_at=effective_at)
     if points > 0:
         posting.credit(points, expires_at=lot_expiry(program, effective_at))
@@ -617,7 +590,7 @@ def redeem_reward(
 @transaction.atomic
 def redeem_points(*, member_id: int, points: int, idempotency_key: str | None = None) -> Redemption:
     """Spend a number of points for a discount at checkout worth points x point value."""
-    points = check_points(points)
+    points = validation.check_points(points)
     key = idempotency_key or f"redeem:{secrets.token_hex(12)}"
     member = lock_member(member_id)
     existing = _existing_redemption(key, member_id=member_id, reward_id=None, points=points)

@@ -153,7 +153,7 @@ def test_a_birthday_once_set_cannot_be_moved_by_the_member(client, signed_in):
 
 def test_a_birthday_in_the_future_is_refused(client, signed_in):
     response = client.post(reverse("portal:profile"), {"birthday": "2999-01-01"})
-    assert b"real date of birth" in response.content
+    assert b"The birthday must be in the past." in response.content
     signed_in.refresh_from_db()
     assert signed_in.birthday is None
 

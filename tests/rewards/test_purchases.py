@@ -98,7 +98,7 @@ def test_a_bad_amount_is_refused(member, amount):
 
 
 def test_a_float_amount_is_refused_because_money_is_decimal(member):
-    with pytest.raises(ApplicationError, match="float"):
+    with pytest.raises(ApplicationError, match="written as a decimal number"):
         buy(member, amount=10.5)
 
 
