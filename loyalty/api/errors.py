@@ -6,13 +6,14 @@ keep their status and are reshaped the same way, with the full validation detail
 """
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, OperationalError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from loyalty.db import is_retryable
 from loyalty.errors import ApplicationError
 
 CONFLICT_CODES = {
@@ -76,6 +77,15 @@ def exception_handler(exc, context):
             error_body("request_too_large", "the request body is too large"),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, OperationalError) and is_retryable(exc):
+        # A deadlock or serialization failure inside the request's transaction (which the
+        # services cannot retry from within): nothing was written, the client retries.
+        response = Response(
+            error_body("busy", "a concurrent change got in the way: nothing was done, retry"),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "1"
+        return response
     if isinstance(exc, DataError | OverflowError):
         # A value the database cannot hold (an id beyond 64 bits...): the input's fault.
         return Response(

@@ -9,10 +9,13 @@ it, and one drf-spectacular extension publishes it, so the two cannot drift apar
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
+
+from loyalty.errors import ApplicationError
+from rewards import validation
 
 NO_NUL = r"^[^\u0000]*$"  # PostgreSQL cannot store a NUL byte in text
 MAX_ID = 10**18 - 1  # what a path's id can be (18 digits): no id overflows 64 bits
@@ -20,7 +23,15 @@ MAX_ID = 10**18 - 1  # what a path's id can be (18 digits): no id overflows 64 b
 RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
-AMOUNT_DIGITS = 10  # amounts below 10,000,000,000.00: what the money columns hold
+# The hard ceilings of rewards.validation: what the schema states. A program's own
+# (lower, merchant-set) maximum is the services' rule, answered with a 422 over_limit.
+CEILINGS = validation.Limits(
+    max_amount=validation.HARD_MAX_AMOUNT, max_points=validation.HARD_MAX_POINTS
+)
+AMOUNT_DIGITS = len(str(int(validation.HARD_MAX_AMOUNT)))
+if validation.HARD_MAX_AMOUNT != 10**AMOUNT_DIGITS - validation.CENT:
+    # The pattern states "below 10**AMOUNT_DIGITS": the ceiling must be all nines.
+    raise ImproperlyConfigured("HARD_MAX_AMOUNT must be 10**n - 0.01 for the API's schema")
 INTEGER = re.compile(r"-?[0-9]{1,30}", re.ASCII)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -117,17 +128,32 @@ class Amount(SchemaField, serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not re.fullmatch(self.pattern, data):
             smallest = "0" if self.allow_zero else "0.01"
+            largest = validation.money_text(validation.HARD_MAX_AMOUNT)
             self.fail_type(
-                f"a decimal string of digits with at most 2 decimals, from {smallest} "
-                f"to {'9' * AMOUNT_DIGITS}.99"
+                f"a decimal string of ASCII digits with at most 2 decimals, "
+                f'from {smallest} to {largest} (e.g. "12.50")'
             )
-        return Decimal(data)
+        try:  # the shared rules (rewards.validation) within the hard ceiling
+            return validation.check_amount(
+                data, field=self.field_name, limits=CEILINGS, allow_zero=self.allow_zero
+            )
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.message, code=exc.code) from None
 
     def to_representation(self, value):
         return str(value)
 
     def openapi(self) -> dict:
-        return {"type": "string", "format": "decimal", "pattern": self.pattern}
+        limit = validation.money_text(validation.DEFAULT_MAX_AMOUNT)
+        return {
+            "type": "string",
+            "format": "decimal",
+            "pattern": self.pattern,
+            "description": "A decimal string of ASCII digits, at most 2 decimals (no number, "
+            f"no exponent), at most {validation.money_text(validation.HARD_MAX_AMOUNT)}. "
+            f"Above the program's own maximum ({limit} unless the merchant changed it): "
+            "422 `over_limit`.",
+        }
 
 
 class Moment(SchemaField, serializers.Field):
@@ -146,7 +172,13 @@ class Moment(SchemaField, serializers.Field):
         return value.isoformat()
 
     def openapi(self) -> dict:
-        return {"type": "string", "format": "date-time"}
+        return {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339, with seconds and an offset. Not before the program's "
+            f"earliest date ({validation.DEFAULT_EARLIEST_DATE} unless the merchant changed "
+            "it): 422 `too_early`; not after now + 5 minutes: 422 `in_future`.",
+        }
 
 
 class Day(SchemaField, serializers.Field):
@@ -188,5 +220,8 @@ class SchemaFieldExtension(OpenApiSerializerFieldExtension):
         if self.target.allow_null:
             schema["nullable"] = True
         if self.target.help_text:
-            schema["description"] = str(self.target.help_text)
+            rule = schema.get("description")
+            schema["description"] = (
+                f"{self.target.help_text} {rule}" if rule else str(self.target.help_text)
+            )
         return schema

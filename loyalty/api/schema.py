@@ -30,10 +30,12 @@ ERROR_DESCRIPTIONS = {
     RULE_STATUS: "Valid by this schema, refused by a business rule the schema cannot state: "
     "`code` says which (`insufficient_points`, `over_limit`, `unknown_channel`...).",
     429: "Over the rate limit of the key (or session): retry after `Retry-After` seconds.",
+    503: "The write met a concurrent one (a database deadlock) and did nothing: send it "
+    "again after `Retry-After` seconds, with the same Idempotency-Key.",
 }
 READ = (400, 401, 403, 404, 406, 429)
 BODY = (*READ, 413, 415, RULE_STATUS)
-WRITE = (*BODY, 409)
+WRITE = (*BODY, 409, 503)
 SESSION = (401, 404, 406, 429)
 
 RETRY_AFTER = OpenApiParameter(
@@ -41,8 +43,8 @@ RETRY_AFTER = OpenApiParameter(
     OpenApiTypes.INT,
     OpenApiParameter.HEADER,
     required=True,
-    response=[429],
-    description="Seconds until the rate limit lets a request through again.",
+    response=[429, 503],
+    description="Seconds until a request may be sent again.",
 )
 WWW_AUTHENTICATE = OpenApiParameter(
     "WWW-Authenticate",

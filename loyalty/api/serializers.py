@@ -4,13 +4,16 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from members.models import Member
+from referrals.models import Referral
+from rewards import validation
 from rewards.apimodels import ApiKey
 from rewards.models import LedgerEntry, Purchase, Redemption, Refund
 
 from .fields import Amount, Boolean, Day, Integer, Moment, Text, an_id
 
-MAX_POINTS = 10**9
+MAX_POINTS = validation.HARD_MAX_POINTS
 ANY = api_settings.NON_FIELD_ERRORS_KEY
+REFERRAL_CODE = r"^[A-Za-z0-9_-]{1,40}$"  # what the referral link takes (referrals/urls.py)
 # A conservative address (ASCII, a dotted domain with a letters-only top level): every
 # address it accepts, Django's EmailValidator accepts too, so the schema never lies.
 EMAIL = (
@@ -70,6 +73,11 @@ class MemberOut(serializers.ModelSerializer):
     # "email" format accepts (e.g. one imported before the stricter rule).
     email = serializers.CharField()
     tier = serializers.SerializerMethodField()
+    points_balance = serializers.SerializerMethodField(
+        help_text="Points the member can spend now (less any debt): points past their expiry "
+        "date are not counted, even before the nightly job writes them off."
+    )
+    pending_points = serializers.IntegerField(help_text="Points in the return window.")
 
     class Meta:
         model = Member
@@ -91,6 +99,10 @@ class MemberOut(serializers.ModelSerializer):
     def get_tier(self, member) -> str | None:
         return member.tier.name if member.tier_id else None
 
+    def get_points_balance(self, member) -> int:
+        # The view gives the lapsed points of the members it shows (one query per page).
+        return member.points_balance - self.context.get("lapsed", {}).get(member.pk, 0)
+
 
 class LookupIn(serializers.Serializer):
     """Give at least one (a rule the schema cannot state: without any, a 422)."""
@@ -105,7 +117,11 @@ class EnrollIn(serializers.Serializer):
     first_name = Text(max_length=150, min_length=0, required=False)
     last_name = Text(max_length=150, min_length=0, required=False)
     external_id = Text(max_length=100, min_length=0, required=False, allow_null=True)
-    birthday = Day(required=False, allow_null=True)
+    birthday = Day(
+        required=False,
+        allow_null=True,
+        help_text="In the past, at most 120 years ago (else 422).",
+    )
 
 
 class ExpiringOut(serializers.Serializer):
@@ -114,11 +130,26 @@ class ExpiringOut(serializers.Serializer):
 
 
 class BalanceOut(serializers.Serializer):
+    """``rewards.selectors.member_balance``: what redemption accepts, to the point."""
+
     member_id = serializers.IntegerField()
     status = serializers.CharField()
-    points = serializers.IntegerField(help_text="Spendable points.")
+    points = serializers.IntegerField(
+        min_value=0,
+        help_text="Spendable points now: points past their expiry date do not count, even "
+        "before the nightly job writes them off; a debt counts as 0 (see `debt`).",
+    )
+    debt = serializers.IntegerField(
+        min_value=0, help_text="Points owed (a refund after the points were spent)."
+    )
+    lapsed_points = serializers.IntegerField(
+        min_value=0,
+        help_text="Past their expiry date, not spendable, written off by the nightly job.",
+    )
     pending_points = serializers.IntegerField(help_text="Points in the return window.")
-    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="What the spendable points are worth."
+    )
     currency = serializers.CharField()
     tier = serializers.CharField(allow_null=True)
     expiring_soon = ExpiringOut(many=True)
@@ -149,6 +180,14 @@ class BasketIn(serializers.Serializer):
 class PurchaseIn(BasketIn):
     order_id = Text(max_length=100)
     currency = Text(max_length=3, min_length=3, pattern=r"^[A-Za-z]{3}$", required=False)
+    referral_code = Text(
+        max_length=40,
+        pattern=REFERRAL_CODE,
+        required=False,
+        help_text="A friend's referral code the customer bought with: attached as the "
+        "referral link does (same checks). A refused code never loses the purchase: it is "
+        "recorded, and `referral` in the answer says what became of the code.",
+    )
 
 
 class RuleOut(serializers.Serializer):
@@ -161,6 +200,11 @@ class QuoteOut(serializers.Serializer):
     points = serializers.IntegerField()
     eligible_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     rules = RuleOut(many=True)
+    spendable_points = serializers.IntegerField(
+        allow_null=True,
+        help_text="With `member_id`: the points the member can spend now (as the balance "
+        "endpoint and redemption count them); null without.",
+    )
 
 
 class PurchaseOut(serializers.Serializer):
@@ -182,6 +226,33 @@ class PurchaseOut(serializers.Serializer):
     points_earned = serializers.IntegerField()
     rules = RuleOut(many=True, source="earn_breakdown")
     created_at = serializers.DateTimeField()
+
+
+class ReferralErrorOut(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="`unknown_referral_code`, `self_referral`, `already_referred`, "
+        "`not_a_new_customer`, `referrer_not_active` or `no_member`."
+    )
+    message = serializers.CharField()
+
+
+class ReferralOutcomeOut(serializers.Serializer):
+    code = serializers.CharField()
+    attached = serializers.BooleanField()
+    referral_id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=Referral.Status.values,
+        allow_null=True,
+        help_text="The referral's status when attached (`qualified` when this purchase "
+        "qualifies it, `awaiting_approval` when the fraud checks want a person to look).",
+    )
+    error = ReferralErrorOut(allow_null=True)
+
+
+class PurchaseRecordedOut(PurchaseOut):
+    referral = ReferralOutcomeOut(
+        allow_null=True, help_text="What became of `referral_code`; null without one."
+    )
 
 
 class RefundIn(serializers.Serializer):
@@ -218,7 +289,14 @@ class RedeemPointsIn(serializers.Serializer):
     """Spend a number of points (a discount at checkout)."""
 
     member_id = an_id()
-    points = Integer(min_value=1, max_value=MAX_POINTS)
+    points = Integer(
+        min_value=1,
+        max_value=MAX_POINTS,
+        help_text="Above the program's maximum per entry "
+        f"({validation.points_text(validation.DEFAULT_MAX_POINTS)} unless the merchant "
+        "changed it): 422 `over_limit`; more than the spendable balance: 422 "
+        "`insufficient_points`.",
+    )
 
 
 class RedeemIn(serializers.Serializer):

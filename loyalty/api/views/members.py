@@ -38,7 +38,7 @@ class MemberLookupView(IntegrationView):
         member = member_selectors.find_member(**query.validated_data)
         if member is None:
             raise ApplicationError("no member matches", code="not_found", field=None)
-        return Response(s.MemberOut(member).data)
+        return Response(member_out(member))
 
 
 class MemberListView(SyncListView):
@@ -47,6 +47,17 @@ class MemberListView(SyncListView):
     queryset = Member.objects.all()
     serializer_class = s.MemberOut
     query_class = filters.MemberQuery
+    page_members: tuple[int, ...] = ()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["lapsed"] = selectors.lapsed_points(self.page_members) if self.page_members else {}
+        return context
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.page_members = tuple(member.pk for member in page)
+        return page
 
     @operation("members_list", s.MemberOut(many=True), parameters=[filters.MemberQuery])
     def get(self, request, *args, **kwargs):
@@ -70,19 +81,29 @@ class MemberBalanceView(IntegrationView):
 
 
 def balance_of(member: Member) -> dict:
+    """The balance as ``member_balance`` gives it: the figure redemption checks against."""
     program = Program.get()
+    balance = selectors.member_balance(member)
     return s.BalanceOut(
         {
             "member_id": member.pk,
             "status": member.status,
-            "points": member.points_balance,
-            "pending_points": member.pending_points,
-            "value": program.points_value(max(member.points_balance, 0)),
+            "points": balance.spendable,
+            "debt": balance.debt,
+            "lapsed_points": balance.lapsed,
+            "pending_points": balance.pending,
+            "value": program.points_value(balance.spendable),
             "currency": program.currency,
             "tier": member.tier.name if member.tier_id else None,
-            "expiring_soon": selectors.expiring_soon(member),
+            "expiring_soon": [
+                {"expires_at": row.expires_at, "points": row.points} for row in balance.expiring
+            ],
         }
     ).data
+
+
+def member_out(member: Member) -> dict:
+    return s.MemberOut(member, context={"lapsed": selectors.lapsed_points([member.pk])}).data
 
 
 class MemberLedgerView(IntegrationView, generics.ListAPIView):

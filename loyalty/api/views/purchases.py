@@ -3,7 +3,9 @@
 from rest_framework import status
 from rest_framework.response import Response
 
-from rewards import services
+from members.models import Member
+from referrals.checkout import refer_at_checkout
+from rewards import selectors, services
 from rewards.models import Purchase
 
 from .. import filters
@@ -29,7 +31,7 @@ class PurchaseView(SyncListView):
 
     @operation(
         "purchase_record",
-        s.PurchaseOut,
+        s.PurchaseRecordedOut,
         ok=201,
         request=s.PurchaseIn,
         errors=WRITE,
@@ -37,8 +39,24 @@ class PurchaseView(SyncListView):
     )
     @idempotent
     def post(self, request):
-        purchase = services.record_purchase(**PURCHASE_IN.validate(request.data))
-        return Response(PURCHASE_OUT.represent(purchase), status=status.HTTP_201_CREATED)
+        values = PURCHASE_IN.validate(request.data)
+        code = values.pop("referral_code", None)
+        purchase = services.record_purchase(**values)
+        body = PURCHASE_OUT.represent(purchase)
+        body["referral"] = None if code is None else referral_outcome(purchase, code)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def referral_outcome(purchase, code: str) -> dict:
+    outcome = refer_at_checkout(purchase=purchase, code=code)
+    error = {"code": outcome.error_code, "message": outcome.error} if outcome.error_code else None
+    return {
+        "code": outcome.code,
+        "attached": outcome.attached,
+        "referral_id": outcome.referral_id,
+        "status": outcome.status,
+        "error": error,
+    }
 
 
 class QuoteView(IntegrationView):
@@ -49,12 +67,17 @@ class QuoteView(IntegrationView):
         data = s.BasketIn(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.quote_points(**data.validated_data)
+        member_id = data.validated_data.get("member_id")
+        member = Member.objects.filter(pk=member_id).first() if member_id else None
         return Response(
             s.QuoteOut(
                 {
                     "points": result.points,
                     "eligible_amount": result.eligible_amount,
                     "rules": result.breakdown,
+                    "spendable_points": (
+                        selectors.member_balance(member).spendable if member else None
+                    ),
                 }
             ).data
         )
