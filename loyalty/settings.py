@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_filters",
     "allauth",
     "allauth.account",
     "import_export",
@@ -195,6 +194,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": each enum gets its own name, not "Status444Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "rewards.models.Purchase.Status",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+    },
 }
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
