@@ -15,6 +15,7 @@ from .auth import ApiKeyAuthentication, MemberSessionAuthentication
 from .errors import RULE_STATUS
 from .fields import MAX_ID
 from .idempotency import HEADER, KEY_PATTERN, MAX_KEY_LENGTH
+from .redemption_serializers import RedeemIn
 
 ERROR_DESCRIPTIONS = {
     400: "The request is not what this schema describes: a field, a parameter or the JSON "
@@ -127,11 +128,11 @@ def operation(
 class RedeemInScheme(OpenApiSerializerExtension):
     """``RedeemIn`` is one of two bodies, each with nothing more than its own fields."""
 
-    target_class = s.RedeemIn
+    target_class = RedeemIn
 
     def map_serializer(self, auto_schema, direction):
         shapes = []
-        for shape in s.RedeemIn.SHAPES.values():
+        for shape in RedeemIn.SHAPES.values():
             schema = auto_schema._map_serializer(shape, direction)
             schema["additionalProperties"] = False
             schema["description"] = shape.__doc__

@@ -9,13 +9,14 @@ from rewards import selectors, services
 from rewards.models import Purchase
 
 from .. import filters
-from .. import serializers as s
+from .. import purchase_serializers as s
 from ..idempotency import idempotent
 from ..schema import BODY, WRITE, operation, path_id
+from ..serializers import Shared
 from .base import EARN, IntegrationView, SyncListView
 
 # The purchase is the hot path of the API: its serializers are built once (see s.Shared).
-PURCHASE_IN, PURCHASE_OUT = s.Shared(s.PurchaseIn), s.Shared(s.PurchaseOut)
+PURCHASE_IN, PURCHASE_OUT = Shared(s.PurchaseIn), Shared(s.PurchaseOut)
 
 
 class PurchaseView(SyncListView):

@@ -7,7 +7,7 @@ from loyalty.errors import not_found
 from rewards import services
 from rewards.models import Redemption
 
-from .. import serializers as s
+from .. import redemption_serializers as s
 from ..idempotency import idempotent
 from ..schema import WRITE, operation, path_id
 from .base import REDEEM, IntegrationView
