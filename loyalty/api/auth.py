@@ -61,7 +61,7 @@ class HasScope(permissions.BasePermission):
         key = request.auth
         if not isinstance(key, ApiKey):
             return False
-        scope = getattr(view, "required_scope", ApiKey.Scope.READ)
+        scope = view.required_scope  # every API-key view declares it (IntegrationView)
         if not key.has_scope(scope):
             self.message = f"this API key lacks the '{scope}' scope"
             return False

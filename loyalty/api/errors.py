@@ -1,8 +1,10 @@
-"""API plumbing shared by the apps: every error is ``{"error": {"code", "message", "field"}}``.
+"""Every error of the API is ``{"error": {"code", "message", "field"}}``, with its status.
 
-Domain errors (``ApplicationError``) get 400, 404 for ``not_found`` and 409 for conflicts;
-DRF's own errors (validation, authentication, permission, throttling, 404, 405, bad JSON)
-keep their status and are reshaped the same way, with the full validation detail beside.
+400 means "not what the schema describes" (DRF's validation, the parser). Domain errors
+(``ApplicationError``) are a business rule refusing schema-valid input: 422, or 404 for
+``not_found`` and 409 for conflicts. DRF's own errors (authentication, permission,
+throttling, 404, 405, 406, 415) keep their status and are reshaped the same way, with the
+full validation detail beside; a deadlock inside the request's transaction is a 503.
 """
 
 from django.core.exceptions import RequestDataTooBig
@@ -10,6 +12,7 @@ from django.db import DataError, OperationalError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,7 +65,7 @@ def _first_error(detail, path: str = ""):
             if isinstance(value, dict | list):
                 return _first_error(value, f"{path}[{index}]")
             return _first_error(value, path)
-    code = getattr(detail, "code", None) or "invalid"
+    code = detail.code if isinstance(detail, ErrorDetail) else "invalid"
     return path or None, str(detail), code
 
 
@@ -100,7 +103,8 @@ def exception_handler(exc, context):
             code, f"{field}: {message}" if field else message, field, details=exc.detail
         )
     else:
-        detail = getattr(exc, "detail", str(exc))
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        # DRF's own answer ({"detail": ErrorDetail}), whatever the exception it came from.
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        code = detail.code if isinstance(detail, ErrorDetail) else "error"
         response.data = error_body(code, str(detail))
     return response
