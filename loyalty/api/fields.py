@@ -8,7 +8,7 @@ it, and one drf-spectacular extension publishes it, so the two cannot drift apar
 """
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -32,6 +32,7 @@ AMOUNT_DIGITS = len(str(int(validation.HARD_MAX_AMOUNT)))
 if validation.HARD_MAX_AMOUNT != 10**AMOUNT_DIGITS - validation.CENT:
     # The pattern states "below 10**AMOUNT_DIGITS": the ceiling must be all nines.
     raise ImproperlyConfigured("HARD_MAX_AMOUNT must be 10**n - 0.01 for the API's schema")
+FIRST, LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 INTEGER = re.compile(r"-?[0-9]{1,30}", re.ASCII)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -164,9 +165,15 @@ class Moment(SchemaField, serializers.Field):
         if not isinstance(data, str) or not RFC3339.fullmatch(data):
             self.fail_type("a date-time like 2026-01-31T09:30:00+01:00 (with seconds and offset)")
         try:
-            return datetime.fromisoformat(data.upper())
+            moment = datetime.fromisoformat(data.upper())
         except ValueError:
             self.fail_type("a real date and time")
+        # In UTC: a database need not know an offset of +19:43 (PostgreSQL's stop at 15:59).
+        # The first and last instants a datetime holds bound what the offset pushes past.
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            return FIRST if moment.year == 1 else LAST
 
     def to_representation(self, value):
         return value.isoformat()

@@ -183,3 +183,17 @@ def test_it_validates_ownership_a_refused_purchase_credits_no_member(api, member
     purchase(api, amount="١٢٣", member_id=member.pk)
     purchase(api, amount="25.00", member_id=member.pk, purchased_at="0001-01-01T00:00:00Z")
     assert not LedgerEntry.objects.filter(member__in=[member, other_member]).exists()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0215-07-23T23:51:18.960823+19:43", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"],
+)
+def test_any_rfc_3339_moment_in_a_filter_is_accepted_whatever_its_offset(api, moment):
+    response = api.get("/api/v1/purchases/", {"created_since": moment, "purchased_before": moment})
+    assert response.status_code == 200, response.content
+
+
+def test_a_purchase_at_the_edge_of_time_is_a_422_not_a_400(api, member):
+    response = purchase(api, purchased_at="0001-01-01T00:00:00+05:00", member_id=member.pk)
+    assert error(response, 422)["code"] == "too_early"
