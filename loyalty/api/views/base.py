@@ -37,7 +37,7 @@ class IntegrationView(APIView):
         return f"api:{request.auth.pk}:{key}" if key else None
 
 
-POSITIVE = re.compile(r"[1-9][0-9]{0,30}", re.ASCII)
+POSITIVE = re.compile(r"[1-9][0-9]*", re.ASCII)
 
 
 class Pages(CursorPagination):
@@ -53,6 +53,8 @@ class Pages(CursorPagination):
             return self.page_size
         if not POSITIVE.fullmatch(given):
             raise exceptions.ValidationError({"page_size": ["must be a whole number from 1"]})
+        if len(given) > len(str(self.max_page_size)):  # any size of number: no int() of it
+            return self.max_page_size
         return min(int(given), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
