@@ -47,22 +47,38 @@ class SchemaField:
         raise serializers.ValidationError(f"must be {kind}", code="invalid")
 
 
-class Text(SchemaField, serializers.CharField):
-    """A JSON string of ``min_length`` to ``max_length`` characters, no NUL, kept as given."""
+class Text(SchemaField, serializers.Field):
+    """A JSON string of ``min_length`` to ``max_length`` characters, no NUL, kept as given.
+
+    Not a DRF CharField: its blank handling makes drf-spectacular wrap the schema in a
+    ``oneOf`` whose branches overlap (so ``""`` would be invalid by the schema, valid here).
+    """
 
     def __init__(self, *, max_length: int, min_length: int = 1, pattern: str | None = None, **kw):
-        self.pattern = pattern
-        kw.setdefault("trim_whitespace", False)
-        if min_length == 0:
-            kw["allow_blank"] = True
-        super().__init__(max_length=max_length, min_length=min_length or None, **kw)
+        self.max_length, self.min_length, self.pattern = max_length, min_length, pattern
+        super().__init__(**kw)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail_type("a string")
+        if len(data) < self.min_length:
+            if not data:
+                raise serializers.ValidationError("This field may not be blank.", code="blank")
+            raise serializers.ValidationError(
+                f"at least {self.min_length} characters", code="min_length"
+            )
+        if len(data) > self.max_length:
+            raise serializers.ValidationError(
+                f"at most {self.max_length} characters", code="max_length"
+            )
+        if "\x00" in data:
+            raise serializers.ValidationError("a NUL character is not allowed", code="null")
         if self.pattern and not re.fullmatch(self.pattern, data):
             raise serializers.ValidationError("has not the expected form", code="invalid")
-        return super().to_internal_value(data)
+        return data
+
+    def to_representation(self, value):
+        return value
 
     def openapi(self) -> dict:
         schema = {"type": "string", "maxLength": self.max_length, "pattern": self.pattern or NO_NUL}

@@ -6,11 +6,14 @@ so anything deeper than ``MAX_DEPTH`` is refused as malformed (400) before anyon
 """
 
 import json
+import re
 
 from django.conf import settings
 from rest_framework import exceptions, parsers, status
 
 MAX_DEPTH = 64
+SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -33,6 +36,20 @@ def depth(value) -> int:
     return deepest
 
 
+def strings(value):
+    """Every key and string in a parsed JSON value (iteratively)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def loads(body: bytes):
     """The JSON of a request body, or a ``ParseError`` in the client's words."""
     try:
@@ -48,6 +65,9 @@ def loads(body: bytes):
     # Fewer brackets than the limit cannot nest deeper: the usual body is never walked.
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and depth(data) > MAX_DEPTH:
         raise exceptions.ParseError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    # "\ud800" alone is no character: no database stores it, no answer could echo it.
+    if SURROGATE_ESCAPE.search(body) and any(SURROGATE.search(text) for text in strings(data)):
+        raise exceptions.ParseError("the JSON has a lone surrogate (\\ud800-\\udfff): not text")
     return data
 
 

@@ -46,5 +46,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"schemathesis: {len(tally['operations'])} operations, {tally['cases']} cases, "
             f"{len(tally['findings'])} findings (seed {test_fuzz.SEED}, "
-            f"{test_fuzz.EXAMPLES} examples per operation)"
+            f"{test_fuzz.EXAMPLES} examples per operation, cases "
+            f"{tally['digest'].hexdigest()[:12]})"
         )

@@ -198,3 +198,24 @@ def test_it_validates_ownership_a_refused_request_never_shows_another_members_da
     response = api.get(f"/api/v1/members/{other_member.pk}999999999999999999/balance/")
     assert_error_shape(response, 404)
     assert other_member.email not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"channel": "web", "order_id": "\\ud800", "amount": "5.00"}',
+        b'{"channel": "web", "order_id": "x", "amount": "5.00", "\\uDFFF": 1}',
+        b'{"channel": "web", "order_id": "x", "amount": "5.00", "lines": [{"\\ud800x": 2}]}',
+    ],
+)
+def test_a_lone_surrogate_anywhere_in_the_json_is_a_400_not_an_encoding_error(api, body):
+    for headers in ({}, {"HTTP_IDEMPOTENCY_KEY": "sur-1"}):
+        assert_error_shape(post_raw(api, body, **headers), 400, "parse_error")
+    assert not Purchase.objects.exists()
+
+
+def test_a_surrogate_pair_is_a_character_and_accepted(api, member):
+    body = b'{"channel": "web", "order_id": "\\ud83d\\ude00", "amount": "5.00"}'
+    response = post_raw(api, body)
+    assert response.status_code == 201, response.content
+    assert response.json()["order_id"] == "\U0001f600"
