@@ -1,9 +1,30 @@
-"""Admin behaviours shared by the apps: settings singletons, records and histories.
+"""Admin behaviours shared by the apps: partial saves, settings singletons, records, histories.
 
 They are mixins, listed before ``admin.ModelAdmin``, so every app (members included,
 which imports no other app) declares a model's admin by what it is, not by overriding
 the same permission methods again.
 """
+
+from django.db.models import DateTimeField
+
+
+class ChangedFieldsAdmin:
+    """An existing row is saved with only the fields its form changed.
+
+    The page was read when it was opened; meanwhile a service may have written the row
+    (a member's balances, a reward's stock, a redemption's status, an import's progress,
+    an API key's last use). Saving it whole would put back what the page read.
+    """
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = {f.name: f for f in obj._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in fields]
+        stamps = [n for n, f in fields.items() if isinstance(f, DateTimeField) and f.auto_now]
+        if changed:
+            obj.save(update_fields=[*changed, *stamps])
 
 
 class SingletonAdmin:
@@ -16,7 +37,7 @@ class SingletonAdmin:
         return False
 
 
-class RecordAdmin:
+class RecordAdmin(ChangedFieldsAdmin):
     """Rows written only by services: every field read-only, none added or deleted here.
 
     Their change page stays reachable, for the object tools that call a service

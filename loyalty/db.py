@@ -1,10 +1,11 @@
-"""Database helpers shared by the services: bounded retry of PostgreSQL conflicts."""
+"""Database helpers shared by the services: bounded retry of PostgreSQL conflicts, snapshots."""
 
+import contextlib
 import functools
 import logging
 import time
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +125,20 @@ def insert(obj, connection) -> None:
             cursor.execute(sql, values)
             pk = cursor.lastrowid
     saved(obj, pk, connection)
+
+
+@contextlib.contextmanager
+def consistent_snapshot():
+    """Several reads that see the database at one moment, whatever commits meanwhile.
+
+    On PostgreSQL: a REPEATABLE READ, READ ONLY transaction (its snapshot is taken at
+    its first query). Inside a transaction already open (a caller's, or a test's) the
+    reads share that transaction, as they must; SQLite serialises writers anyway.
+    """
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield

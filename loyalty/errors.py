@@ -19,5 +19,5 @@ class ApplicationError(Exception):
 
 
 def not_found(kind: str, pk, *, field: str | None = None) -> ApplicationError:
-    """``no member with id 7``: the one wording of a missing object, code ``not_found``."""
-    return ApplicationError(f"no {kind} with id {pk}", code="not_found", field=field)
+    """``There is no member with id 7.``: the one wording of a missing object (``not_found``)."""
+    return ApplicationError(f"There is no {kind} with id {pk}.", code="not_found", field=field)

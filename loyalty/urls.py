@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from loyalty.admin_login import admin_login
 from loyalty.api.errors import not_found as api_not_found
-from members.views import signup
+from loyalty.portal.accounts import signup
 
 
 def health(request):
@@ -27,5 +27,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),  # anything else under /api/: a 404 in the JSON shape
     path("health/", health, name="health"),
     path("", include("referrals.urls")),
-    path("", include("rewards.portal_urls")),
+    path("", include("loyalty.portal.urls")),
 ]

@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 
-from loyalty.admin_mixins import HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 
-from .models import Member, Tier, TierChange, User
+from .models import Erasure, Member, Tier, TierChange, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ChangedFieldsAdmin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -27,7 +27,7 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     """Members: searchable by email, name and external id; balances are read-only caches."""
 
     list_display = [
@@ -52,7 +52,19 @@ class MemberAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("status")
+        if field is not None:  # closing forfeits the points: the "Close membership" tool does it
+            if obj is not None and obj.status == Member.Status.CLOSED:
+                field.disabled = True
+            else:
+                field.choices = [c for c in field.choices if c[0] != Member.Status.CLOSED]
+        return form
+
     def save_model(self, request, obj, form, change):
+        """Only what the form changed is saved (``ChangedFieldsAdmin``): never the cached
+        balances or the tier, which the services keep under the member lock."""
         obj.email = obj.email.strip().lower()
         if not obj.external_id:
             obj.external_id = None
@@ -63,7 +75,7 @@ admin.site.register(Member, MemberAdmin)
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "rank",
@@ -102,3 +114,13 @@ class TierChangeAdmin(HistoryAdmin, admin.ModelAdmin):
     search_fields = ["member__email", "note"]
     date_hierarchy = "created_at"
     list_select_related = ["member", "from_tier", "to_tier", "created_by"]
+
+
+@admin.register(Erasure)
+class ErasureAdmin(HistoryAdmin, admin.ModelAdmin):
+    """Proof that members' erasure requests were carried out: when, why, by whom."""
+
+    list_display = ["erased_at", "member", "reason", "erased_by"]
+    list_filter = ["erased_at"]
+    search_fields = ["reason", "erased_by__email"]
+    list_select_related = ["member", "erased_by"]

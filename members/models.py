@@ -1,11 +1,15 @@
 """Member, the login user, and the cached balances that the points ledger keeps."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from loyalty.codes import random_code, random_codes
+from loyalty.errors import ApplicationError
+
+from .validation import check_birthday, check_tier_order
 
 
 class UserManager(BaseUserManager):
@@ -101,8 +105,9 @@ class Member(models.Model):
         editable=False,
         help_text="The code of the member's card (QR), used by tills to look the member up.",
     )
-    points_balance = models.IntegerField("spendable points", default=0, editable=False)
-    pending_points = models.IntegerField(default=0, editable=False)
+    # 64-bit: the sum of every entry of the member, over all time.
+    points_balance = models.BigIntegerField("spendable points", default=0, editable=False)
+    pending_points = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Tiers (members/tiers.py writes these; every change is a TierChange row).
@@ -135,13 +140,21 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="member_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(pending_points__gte=0), name="member_pending_gte_0"
+                condition=models.Q(pending_points__gte=0),
+                name="member_pending_gte_0",
+                violation_error_message="Pending points cannot be negative.",
             ),
         ]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["enrolled_at"])]
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self):
+        try:
+            check_birthday(self.birthday)
+        except ApplicationError as exc:
+            raise ValidationError({"birthday": exc.message}) from None
 
     @property
     def name(self) -> str:
@@ -209,10 +222,14 @@ class Tier(models.Model):
         ordering = ["rank"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(earn_multiplier__gte=1), name="tier_multiplier_gte_1"
+                condition=models.Q(earn_multiplier__gte=1),
+                name="tier_multiplier_gte_1",
+                violation_error_message="The earn multiplier must be at least 1.",
             ),
             models.CheckConstraint(
-                condition=models.Q(threshold__gte=0), name="tier_threshold_gte_0"
+                condition=models.Q(threshold__gte=0),
+                name="tier_threshold_gte_0",
+                violation_error_message="The threshold must be zero or more.",
             ),
         ]
 
@@ -220,10 +237,17 @@ class Tier(models.Model):
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
+        errors = {}
         if self.is_paid and not self.term_months:
-            raise ValidationError({"term_months": "A paid tier needs a term."})
+            errors["term_months"] = "A paid tier needs a term."
+        if not self.is_paid and self.threshold is not None and self.rank is not None:
+            others = Tier.objects.filter(is_paid=False, measure=self.measure).exclude(pk=self.pk)
+            try:
+                check_tier_order(self, list(others))
+            except ApplicationError as exc:
+                errors[exc.field] = exc.message
+        if errors:
+            raise ValidationError(errors)
 
     def benefit_list(self) -> list[str]:
         return [line.strip() for line in self.benefits.splitlines() if line.strip()]
@@ -264,3 +288,24 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_tier or '-'} -> {self.to_tier or '-'} ({self.get_reason_display()})"
+
+
+class Erasure(models.Model):
+    """A member's personal data erased on their request: when, why and by whom.
+
+    The member row stays (anonymised) with its purchases and ledger, so that every
+    report still reconciles; this row is the proof that the request was carried out.
+    """
+
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="erasure")
+    reason = models.CharField(max_length=255)
+    erased_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} erased on {self.erased_at:%Y-%m-%d}"

@@ -1,6 +1,7 @@
 """Reads of the members app."""
 
-from .models import Member
+from .models import Member, TierChange
+from .tier_progress import TierProgress, progress
 
 
 def find_member(
@@ -20,23 +21,11 @@ def find_member(
     return None
 
 
-def tier_progress(member: Member, *, as_of=None) -> dict:
-    """What the member has, what the next tier needs and by when, for the portal.
-
-    Keys: ``tier`` (or None), ``tier_name``, ``benefits`` (list), ``earn_multiplier``,
-    ``pinned``, ``paid_until``, ``grace_until`` (kept despite no longer qualifying),
-    ``keeps_until`` (when the tier ends unless the member qualifies again; None: open),
-    ``next_tier`` (or None at the top), ``measure``/``measure_label``, ``value`` (so far
-    in the current period), ``threshold``, ``missing`` and ``by`` (the moment the period
-    ends, exclusive; None for a rolling 12-month window), ``period_label``.
-    """
-    from .tiers import progress
-
+def tier_progress(member: Member, *, as_of=None) -> TierProgress:
+    """What the member has, what the next tier needs and by when, for the portal."""
     return progress(member, as_of=as_of)
 
 
 def tier_history(member: Member):
     """The member's tier changes, newest first."""
-    from .models import TierChange
-
     return TierChange.objects.filter(member=member).select_related("from_tier", "to_tier")

@@ -129,7 +129,8 @@ class Decision:
     measure_value: Decimal | None = None
 
 
-def _rank(tier: Tier | None) -> int:
+def rank_of(tier: Tier | None) -> int:
+    """A tier's rank; -1 for no tier (below the base tier)."""
     return -1 if tier is None else tier.rank
 
 
@@ -162,15 +163,15 @@ def decide(
     value = measures.value(member.pk, best) if best else None
     if current is not None and current.is_paid:
         if member.tier_paid_until and as_of < member.tier_paid_until:
-            if _rank(best) > current.rank:
+            if rank_of(best) > current.rank:
                 return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
             return Decision()
         if upgrades_only:
             return Decision()
         return Decision(best, TierChange.Reason.PAID_ENDED, True, measure_value=value)
-    if _rank(best) > _rank(current):
+    if rank_of(best) > rank_of(current):
         return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
-    if _rank(best) == _rank(current):
+    if rank_of(best) == rank_of(current):
         if member.tier_grace_until is not None:  # qualified again during the grace period
             return Decision(updates={"tier_grace_until": None})
         return Decision()
@@ -350,14 +351,14 @@ def _tier(tier_id) -> Tier | None:
         return Tier.objects.get(pk=tier_id)
     except Tier.DoesNotExist:
         raise ApplicationError(
-            f"no tier with id {tier_id}", code="not_found", field="tier"
+            f"There is no tier with id {tier_id}.", code="not_found", field="tier"
         ) from None
 
 
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+        raise ApplicationError("A reason is required.", code="reason_required", field="reason")
     return reason
 
 
@@ -382,7 +383,7 @@ def unpin_tier(*, member_id: int, reason: str, user=None) -> TierChange:
     member = lock_member(member_id)
     if not member.tier_pinned:
         raise ApplicationError(
-            f"the tier of {member.email} is not pinned", code="not_pinned", field="member"
+            f"The tier of {member.email} is not pinned.", code="not_pinned", field="member"
         )
     member.tier_pinned = False
     member.tier_pinned_reason = ""
@@ -412,21 +413,23 @@ def assign_paid_tier(
     tier = _tier(tier_id)
     if not tier.is_paid or not tier.term_months:
         raise ApplicationError(
-            f"{tier.name} is not a paid tier with a term", code="not_a_paid_tier", field="tier"
+            f"{tier.name} is not a paid tier with a term.", code="not_a_paid_tier", field="tier"
         )
     if not isinstance(fee, Decimal) or not fee.is_finite() or fee < 0:
-        raise ApplicationError("the fee must be a non-negative amount", field="fee")
+        raise ApplicationError("The fee must be zero or more.", field="fee")
     paid_at = paid_at or timezone.now()
     if timezone.is_naive(paid_at):
-        raise ApplicationError("paid_at must carry a time zone", field="paid_at")
+        raise ApplicationError("The payment date must include a time zone.", field="paid_at")
     member = lock_member(member_id)
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
-            f"member {member.email} is {member.status}", code="member_not_active", field="member"
+            f"The member {member.email} is {member.status}.",
+            code="member_not_active",
+            field="member",
         )
     paid_until = add_months(paid_at, tier.term_months)
     if paid_until <= timezone.now():
-        raise ApplicationError("this term has already ended", field="paid_at")
+        raise ApplicationError("This term has already ended.", field="paid_at")
     note = reason.strip() or f"Paid {fee} for {tier.term_months} months"
     return _record(
         member,
@@ -438,59 +441,3 @@ def assign_paid_tier(
         fee=fee.quantize(Decimal("0.01")),
         paid_until=paid_until,
     )
-
-
-def _keeps_until(member: Member, measures: Measures) -> datetime | None:
-    """Until when the member keeps the current tier without qualifying again (None: unknown)."""
-    current = member.tier
-    if current is None or member.tier_pinned:
-        return None
-    if current.is_paid:
-        return member.tier_paid_until
-    if member.tier_grace_until:
-        return member.tier_grace_until
-    if current.period == Tier.Period.ROLLING_12_MONTHS or current.threshold <= 0:
-        return None
-    end = period_end(current.period, measures.as_of)
-    this_year = measures.value(member.pk, current, current_only=True) >= current.threshold
-    return end.replace(year=end.year + 1) if this_year else end
-
-
-def progress(member: Member, *, as_of: datetime | None = None) -> dict:
-    """What the member has, what the next tier needs and by when (see selectors.tier_progress)."""
-    as_of = as_of or timezone.now()
-    tiers = list(Tier.objects.all())
-    current = member.tier
-    measures = Measures([member.pk], tiers, as_of, open_end=True)
-    higher = [t for t in tiers if not t.is_paid and t.rank > _rank(current)]
-    next_tier = min(higher, key=lambda t: t.rank, default=None)
-    info = {
-        "tier": current,
-        "tier_name": current.name if current else "",
-        "benefits": current.benefit_list() if current else [],
-        "earn_multiplier": current.earn_multiplier if current else Decimal(1),
-        "pinned": member.tier_pinned,
-        "paid_until": member.tier_paid_until,
-        "grace_until": member.tier_grace_until,
-        "keeps_until": _keeps_until(member, measures),
-        "next_tier": next_tier,
-        "measure": None,
-        "measure_label": "",
-        "value": None,
-        "threshold": None,
-        "missing": None,
-        "by": None,
-        "period_label": "",
-    }
-    if next_tier is not None:
-        value = measures.value(member.pk, next_tier, current_only=True)
-        info.update(
-            measure=next_tier.measure,
-            measure_label=next_tier.get_measure_display(),
-            value=value,
-            threshold=next_tier.threshold,
-            missing=max(Decimal(0), next_tier.threshold - value),
-            by=period_end(next_tier.period, as_of),
-            period_label=next_tier.get_period_display(),
-        )
-    return info

@@ -1,4 +1,4 @@
-"""Checks of a person's own data (birthday) shared by the admin, the portal and the API."""
+"""Checks of members' data (birthday, the order of tiers) shared by the admin, portal and API."""
 
 from datetime import date
 
@@ -23,3 +23,37 @@ def check_birthday(value, *, today: date | None = None, field: str = "birthday")
             f"The birthday cannot be more than {OLDEST_AGE_YEARS} years ago.", field=field
         )
     return value
+
+
+def _measured(tier, value) -> str:
+    """500 points, 500.00 spent, 5 orders: a threshold in the tier's own measure."""
+    if tier.measure == "spend":
+        return f"{value:,.2f} spent"
+    unit = "orders" if tier.measure == "orders" else "points"
+    return f"{int(value):,} {unit}"
+
+
+def check_tier_order(tier, others: list) -> None:
+    """Thresholds rise with rank: the highest rank a member qualifies for wins, so a higher
+    tier reached sooner than a lower one would skip members past it (or drop them from it).
+
+    ``others``: the other qualifying (not paid) tiers of the same measure.
+    """
+    below = [t for t in others if t.rank < tier.rank]
+    above = [t for t in others if t.rank > tier.rank]
+    lower = max(below, key=lambda t: t.threshold, default=None)
+    higher = min(above, key=lambda t: t.threshold, default=None)
+    if lower is not None and tier.threshold <= lower.threshold:
+        raise ApplicationError(
+            f"{tier.name} (rank {tier.rank}) needs a threshold above {lower.name}'s "
+            f"{_measured(lower, lower.threshold)}.",
+            code="tier_order",
+            field="threshold",
+        )
+    if higher is not None and tier.threshold >= higher.threshold:
+        raise ApplicationError(
+            f"{tier.name} (rank {tier.rank}) needs a threshold below {higher.name}'s "
+            f"{_measured(higher, higher.threshold)}.",
+            code="tier_order",
+            field="threshold",
+        )

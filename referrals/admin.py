@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from loyalty.admin_mixins import RecordAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin, SingletonAdmin
 from rewards.admin import ActionViewsMixin
 
 from . import selectors, services
@@ -14,7 +14,7 @@ from .models import Referral, ReferralCode, ReferralSettings
 
 
 @admin.register(ReferralSettings)
-class ReferralSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
+class ReferralSettingsAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "referrer_points",
@@ -26,7 +26,7 @@ class ReferralSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
 
 
 @admin.register(ReferralCode)
-class ReferralCodeAdmin(admin.ModelAdmin):
+class ReferralCodeAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["code", "member", "visits", "shared_at", "created_at"]
     search_fields = ["code", "member__email"]
     list_select_related = ["member"]

@@ -8,9 +8,10 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referrals"
 
     def ready(self):
+        from members.signals import personal_data_erased
         from rewards import signals
 
-        from . import services
+        from . import privacy, services
 
         signals.purchase_recorded.connect(
             services.on_purchase_recorded, dispatch_uid="referral_buy"
@@ -18,3 +19,4 @@ class ReferralsConfig(AppConfig):
         signals.purchase_refunded.connect(
             services.on_purchase_refunded, dispatch_uid="referral_refund"
         )
+        personal_data_erased.connect(privacy.on_personal_data_erased, dispatch_uid="ref_erase")

@@ -35,7 +35,7 @@ def refer_at_checkout(*, purchase: Purchase, code: str) -> CheckoutReferral:
             code=code,
             attached=False,
             error_code="no_member",
-            error="a referral code needs the purchase's member (member_id)",
+            error="A referral code needs the member who bought (member_id).",
         )
     try:
         referral = attach_referral(

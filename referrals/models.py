@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from members.models import Member
 from rewards.models import LedgerEntry, Purchase
+from rewards.validation import Within
 
 
 class ReferralSettings(models.Model):
@@ -19,20 +20,37 @@ class ReferralSettings(models.Model):
         YEAR = "year", "Per calendar year"
         EVER = "ever", "In total"
 
-    referrer_points = models.PositiveIntegerField(default=500, help_text="0: no reward.")
-    referee_points = models.PositiveIntegerField(default=250, help_text="0: no reward.")
+    referrer_points = models.PositiveIntegerField(
+        "points for the referrer",
+        default=500,
+        validators=[Within("points", "points for the referrer", allow_zero=True)],
+        help_text="0: no reward.",
+    )
+    referee_points = models.PositiveIntegerField(
+        "points for the referee",
+        default=250,
+        validators=[Within("points", "points for the referee", allow_zero=True)],
+        help_text="0: no reward.",
+    )
     min_qualifying_amount = models.DecimalField(
+        "minimum qualifying purchase",
         max_digits=14,
         decimal_places=2,
         default=Decimal("20.00"),
+        validators=[Within("amount", "minimum qualifying purchase", allow_zero=True)],
         help_text="The referee's first purchase of at least this amount qualifies the referral.",
     )
     cap_per_referrer = models.PositiveIntegerField(
-        default=10, help_text="Rewarded referrals per referrer per period (0: no cap)."
+        "rewarded referrals per referrer",
+        default=10,
+        validators=[Within("count", "rewarded referrals per referrer", maximum=100_000)],
+        help_text="Rewarded referrals per referrer per period (0: no cap).",
     )
     cap_period = models.CharField(max_length=5, choices=CapPeriod.choices, default=CapPeriod.YEAR)
     suspicious_per_day = models.PositiveSmallIntegerField(
+        "suspicious referrals a day",
         default=5,
+        validators=[Within("count", "suspicious referrals a day", minimum=1, maximum=10_000)],
         help_text="More referrals than this by one referrer within 24 hours wait for approval.",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -57,6 +75,9 @@ class ReferralCode(models.Model):
     code = models.CharField(max_length=20, unique=True)
     visits = models.PositiveIntegerField(default=0, help_text="Times the referral link was opened.")
     shared_at = models.DateTimeField(null=True, blank=True, help_text="First time it was shared.")
+    active = models.BooleanField(
+        default=True, help_text="Off: the link refers nobody (e.g. the member's data was erased)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -113,7 +134,9 @@ class Referral(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(referrer=models.F("referee")), name="referral_not_self"
+                condition=~Q(referrer=models.F("referee")),
+                name="referral_not_self",
+                violation_error_message="A member cannot refer themselves.",
             ),
         ]
         indexes = [

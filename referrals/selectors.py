@@ -1,5 +1,7 @@
 """Reads of referrals: a member's summary (portal) and the funnel (admin)."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -9,30 +11,39 @@ from members.models import Member
 from .models import Referral, ReferralCode
 
 
-def referral_summary(member: Member) -> dict:
-    """The member's code and link path, and how their referrals went.
+@dataclass(frozen=True)
+class ReferralSummary:
+    """A member's referral code and how their referrals went (the portal's invite page).
 
-    Creates the member's code on first use (every member has one once they look).
-    Keys: ``code``, ``link_path`` (prefix with the site's address), ``friends_joined``,
-    ``qualified``, ``rewarded``, ``points_earned``.
+    ``code`` and ``link_path`` are empty until the member has a code
+    (``services.ensure_referral_code``); prefix ``link_path`` with the site's address.
     """
-    from .services import ensure_referral_code
 
-    code = ensure_referral_code(member_id=member.pk)
+    code: str
+    link_path: str
+    friends_joined: int
+    qualified: int
+    rewarded: int
+    points_earned: int
+
+
+def referral_summary(member: Member) -> ReferralSummary:
+    """The member's code, link and counts; a read (a member without a code has empty ones)."""
+    code = ReferralCode.objects.filter(member=member).values_list("code", flat=True).first()
     counts = Referral.objects.filter(referrer=member).aggregate(
         joined=Count("pk", filter=~Q(status=Referral.Status.REJECTED)),
         qualified=Count("pk", filter=Q(qualified_at__isnull=False)),
         rewarded=Count("pk", filter=Q(status=Referral.Status.REWARDED)),
         points=Sum("referrer_points", filter=Q(status=Referral.Status.REWARDED)),
     )
-    return {
-        "code": code.code,
-        "link_path": reverse("referrals:link", args=[code.code]),
-        "friends_joined": counts["joined"],
-        "qualified": counts["qualified"],
-        "rewarded": counts["rewarded"],
-        "points_earned": counts["points"] or 0,
-    }
+    return ReferralSummary(
+        code=code or "",
+        link_path=reverse("referrals:link", args=[code]) if code else "",
+        friends_joined=counts["joined"],
+        qualified=counts["qualified"],
+        rewarded=counts["rewarded"],
+        points_earned=counts["points"] or 0,
+    )
 
 
 STAGES = {

@@ -70,7 +70,9 @@ def ensure_referral_code(*, member_id: int) -> ReferralCode:
             found = ReferralCode.objects.filter(member_id=member_id).first()
             if found is not None:
                 return found
-    raise ApplicationError("could not create a referral code", code="code_collision")
+    raise ApplicationError(
+        "A referral code could not be created: please try again.", code="code_collision"
+    )
 
 
 def record_share(*, member_id: int) -> ReferralCode:
@@ -86,7 +88,7 @@ def record_share(*, member_id: int) -> ReferralCode:
 
 def remember_referral_code(request, code: str) -> ReferralCode | None:
     """Store a valid code from a referral link in the session and count the visit."""
-    found = ReferralCode.objects.filter(code=clean_code(code)).first()
+    found = ReferralCode.objects.filter(code=clean_code(code), active=True).first()
     if found is None:
         return None
     ReferralCode.objects.filter(pk=found.pk).update(visits=F("visits") + 1)
@@ -122,7 +124,7 @@ def _refuse_self_referral(referrer: Member, referee: Member) -> None:
     )
     if same:
         raise ApplicationError(
-            "a member cannot refer themselves", code="self_referral", field="code"
+            "A member cannot refer themselves.", code="self_referral", field="code"
         )
 
 
@@ -159,13 +161,17 @@ def attach_referral(
     With ``purchase_id`` (bought with the code) that purchase may qualify at once.
     """
     if source not in Referral.Source.values:
-        raise ApplicationError(f"unknown source {source!r}", field="source")
+        raise ApplicationError(
+            f"{source!r} is not a referral source (signup or purchase).", field="source"
+        )
     referral_code = (
-        ReferralCode.objects.select_related("member").filter(code=clean_code(code)).first()
+        ReferralCode.objects.select_related("member")
+        .filter(code=clean_code(code), active=True)
+        .first()
     )
     if referral_code is None:
         raise ApplicationError(
-            f"unknown referral code {code!r}", code="unknown_referral_code", field="code"
+            f"The referral code {code!r} is unknown.", code="unknown_referral_code", field="code"
         )
     referrer = referral_code.member
     for member_id in sorted({referrer.pk, referee_member_id}):  # pk order: no deadlock
@@ -175,11 +181,11 @@ def attach_referral(
     _refuse_self_referral(referrer, referee)
     if Referral.objects.filter(referee=referee).exists():
         raise ApplicationError(
-            f"{referee.email} was already referred", code="already_referred", field="referee"
+            f"{referee.email} was already referred.", code="already_referred", field="referee"
         )
     if referrer.status != Member.Status.ACTIVE:
         raise ApplicationError(
-            "the owner of this referral code is not an active member",
+            "The owner of this referral code is not an active member.",
             code="referrer_not_active",
             field="code",
         )
@@ -188,14 +194,16 @@ def attach_referral(
         purchase = Purchase.objects.filter(pk=purchase_id, member=referee).first()
         if purchase is None:
             raise ApplicationError(
-                f"no purchase {purchase_id} of this member", code="not_found", field="purchase"
+                f"This member has no purchase with id {purchase_id}.",
+                code="not_found",
+                field="purchase",
             )
     earlier = Purchase.objects.filter(member=referee)
     if purchase is not None:
         earlier = earlier.exclude(pk=purchase.pk).filter(purchased_at__lt=purchase.purchased_at)
     if earlier.exists():
         raise ApplicationError(
-            f"{referee.email} is already a customer: only new customers can be referred",
+            f"{referee.email} is already a customer: only new customers can be referred.",
             code="not_a_new_customer",
             field="referee",
         )
@@ -402,10 +410,10 @@ def _pay_one(referral_id: int, now: datetime) -> int | None:
 def _review(referral_id: int, reason: str) -> tuple[Referral, str]:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+        raise ApplicationError("A reason is required.", code="reason_required", field="reason")
     referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
     if referral is None:
-        raise ApplicationError(f"no referral with id {referral_id}", code="not_found")
+        raise not_found("referral", referral_id)
     return referral, reason
 
 
@@ -415,7 +423,7 @@ def approve_referral(*, referral_id: int, reason: str, user=None) -> Referral:
     referral, reason = _review(referral_id, reason)
     if referral.status != Referral.Status.AWAITING_APPROVAL:
         raise ApplicationError(
-            f"this referral is {referral.get_status_display().lower()}, not awaiting approval",
+            f"This referral is {referral.get_status_display().lower()}, not awaiting approval.",
             code="not_awaiting_approval",
         )
     referral.status = (
@@ -440,7 +448,7 @@ def reject_referral(*, referral_id: int, reason: str, user=None) -> Referral:
         Referral.Status.QUALIFIED,
     ):
         raise ApplicationError(
-            f"this referral is {referral.get_status_display().lower()} and cannot be rejected",
+            f"This referral is {referral.get_status_display().lower()} and cannot be rejected.",
             code="not_rejectable",
         )
     referral.status = Referral.Status.REJECTED

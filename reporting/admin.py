@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from loyalty.admin_mixins import SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
 
 from . import charts, exports, reports, services
@@ -148,7 +148,7 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountingSettings)
-class AccountingSettingsAdmin(SingletonAdmin, admin.ModelAdmin):
+class AccountingSettingsAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
     list_display = ["cost_per_point", "updated_at"]
 
 

@@ -56,7 +56,7 @@ def _legend(names) -> str:
 def _svg(body: str, title: str) -> SafeString:
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" '
-        'viewBox="0 0 {} {}" width="100%" style="max-width:{}px">{}</svg>',
+        'viewBox="0 0 {} {}" width="{}" class="chart">{}</svg>',
         title,
         WIDTH,
         HEIGHT,

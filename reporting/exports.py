@@ -1,10 +1,8 @@
 """CSV and XLSX downloads of a report, safe to open in a spreadsheet.
 
-A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a
-NUL is prefixed with ``'`` so that a spreadsheet shows it instead of running it.
+Every cell goes through ``loyalty.cells.safe_cell`` (risky text gets a leading ``'``).
 Numbers stay numbers: in XLSX they are numeric cells (a negative number is not a
-formula); in CSV a number is written as a plain number and never escaped, since
-``'-5`` would no longer be a number. Only text is escaped.
+formula); in CSV a number is written as a plain number and never escaped.
 """
 
 import csv
@@ -13,21 +11,14 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from .reports import Report
+from loyalty.cells import safe_cell
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\0")
+from .reports import Report
 
 
 def escape(value):
-    """The cell as it is safe to export: numbers unchanged, risky text prefixed with '."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | Decimal):
-        return value
-    text = str(value)
-    return f"'{text}" if text.startswith(DANGEROUS) else text
+    """A report's cell: an empty one reads "n/a"."""
+    return safe_cell(value, none="n/a")
 
 
 def table(report: Report) -> list[list]:

@@ -59,18 +59,18 @@ def _rule(code: str) -> ActionRule:
     code = (code or "").strip()
     rule = ActionRule.objects.filter(code=code).first()
     if rule is None:
-        raise ApplicationError(f"unknown action {code!r}", code="unknown_action", field="code")
+        raise ApplicationError(f"There is no action {code!r}.", code="unknown_action", field="code")
     return rule
 
 
 def _check_window(rule: ActionRule, when: datetime) -> None:
     if not rule.active:
         raise ApplicationError(
-            f"the action {rule.code!r} is not active", code="action_inactive", field="code"
+            f"The action {rule.code!r} is not active.", code="action_inactive", field="code"
         )
     if (rule.starts_at and when < rule.starts_at) or (rule.ends_at and when >= rule.ends_at):
         raise ApplicationError(
-            f"the action {rule.code!r} is not offered on {timezone.localtime(when):%Y-%m-%d}",
+            f"The action {rule.code!r} is not offered on {timezone.localtime(when):%Y-%m-%d}.",
             code="action_inactive",
             field="code",
         )
@@ -89,7 +89,7 @@ def _check_limit(rule: ActionRule, member: Member, when: datetime) -> None:
         times = "once" if count == 1 else f"{count} times"
         what = f"{times} ever" if limit == ActionRule.Limit.ONCE else f"{times} {label}"
         raise ApplicationError(
-            f"{member.email} already earned '{rule.name}' {what}: limit reached, no points",
+            f"{member.email} already earned '{rule.name}' {what}: the limit is reached, no points.",
             code="action_limit_reached",
             field="code",
         )
@@ -118,7 +118,9 @@ def record_action(
         else f"action:{secrets.token_hex(12)}"
     )
     if len(key) > 200:
-        raise ApplicationError("idempotency_key is too long", field="idempotency_key")
+        raise ApplicationError(
+            "The idempotency key cannot be longer than 193 characters.", field="idempotency_key"
+        )
     member = lock_member(member_id)
     rule = _rule(code)
     existing = LedgerEntry.objects.filter(idempotency_key=key).first()
@@ -126,7 +128,7 @@ def record_action(
         record = MemberAction.objects.filter(entry=existing).first()
         if record is None or record.member_id != member.pk or record.rule_id != rule.pk:
             raise ApplicationError(
-                "this idempotency key was already used for another change",
+                "This idempotency key was already used for another change.",
                 code="idempotency_conflict",
                 field="idempotency_key",
             )
@@ -134,7 +136,7 @@ def record_action(
     occurred_at = validation.check_moment(occurred_at, field="occurred_at", label="action date")
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
-            f"member {member.email} is {member.status} and cannot earn points",
+            f"The member {member.email} is {member.status} and cannot earn points.",
             code="member_not_active",
             field="member",
         )
@@ -143,7 +145,7 @@ def record_action(
         month = timezone.localtime(occurred_at).month
         if member.birthday is None or member.birthday.month != month:
             raise ApplicationError(
-                f"{member.email} has no birthday in this month: no birthday bonus",
+                f"{member.email} has no birthday in this month: no birthday bonus.",
                 code="not_birthday_month",
                 field="code",
             )

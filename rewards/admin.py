@@ -1,37 +1,35 @@
-"""Admin of the program, purchases, rules, rewards and the (read-only) ledger.
+"""Admin of the members' ledger, rewards, redemptions and the (read-only) ledger.
 
 Forms that change points (record a purchase, refund, adjust, cancel a redemption)
 call the services; the ledger itself cannot be edited or deleted from the admin.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
-from loyalty.admin_mixins import HistoryAdmin, RecordAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin, RecordAdmin
 from loyalty.errors import ApplicationError
 from members.admin import MemberAdmin
 from members.models import Member
 
-from . import services
+from . import adjustments, services, validation
+from .admin_forms import (
+    AdjustForm,
+    CancelRedemptionForm,
+    MemberForm,
+    refuse_beside,
+)
+from .admin_membership import MembershipTools
 from .models import (
-    Channel,
-    EarnRule,
     ExpiryPolicyChange,
     ExpiryReminder,
     LedgerEntry,
     PointLot,
-    Program,
-    Purchase,
-    PurchaseLine,
     Redemption,
-    Refund,
     Reward,
 )
 
@@ -87,7 +85,7 @@ class ActionViewsMixin:
             try:
                 result = action(form.cleaned_data)
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                refuse_beside(form, exc)
             else:
                 self.message_user(request, done(result), messages.SUCCESS)
                 info = self.model._meta.app_label, self.model._meta.model_name
@@ -105,80 +103,21 @@ class ActionViewsMixin:
         return TemplateResponse(request, "admin/loyalty/action_form.html", context)
 
 
-# ---------------------------------------------------------------- program
-
-
-@admin.register(Program)
-class ProgramAdmin(SingletonAdmin, admin.ModelAdmin):
-    list_display = [
-        "name",
-        "currency",
-        "earn_points",
-        "earn_per_amount",
-        "point_value",
-        "expiry_policy",
-    ]
-    fieldsets = (
-        (None, {"fields": ("name", "currency", "auto_enroll")}),
-        (
-            "Earning",
-            {"fields": ("earn_points", "earn_per_amount", "rounding", "return_window_days")},
-        ),
-        ("What earns", {"fields": ("earn_on_shipping", "earn_on_tax", "earn_on_gift_cards")}),
-        ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
-        ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
-    )
-
-
-@admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "earns_points"]
-    list_filter = ["earns_points"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(EarnRule)
-class EarnRuleAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "kind",
-        "multiplier",
-        "bonus_points",
-        "active",
-        "starts_at",
-        "ends_at",
-        "channel",
-        "category",
-        "sku",
-    ]
-    list_filter = ["active", "kind", "channel"]
-    search_fields = ["name", "category", "sku"]
-    fieldsets = (
-        (None, {"fields": ("name", "active", "kind", "multiplier", "bonus_points")}),
-        (
-            "When it applies",
-            {
-                "fields": (
-                    "starts_at",
-                    "ends_at",
-                    "weekdays",
-                    "channel",
-                    "min_order_amount",
-                    "category",
-                    "sku",
-                )
-            },
-        ),
-    )
-
-
 # ---------------------------------------------------------------- members' ledger
 
 
 class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fk_name = "member"
-    fields = ["effective_at", "kind", "points", "pending_points", "description", "created_by"]
+    fields = [
+        "effective_at",
+        "kind",
+        "points",
+        "pending_points",
+        "description",
+        "reason",
+        "created_by",
+    ]
     readonly_fields = fields
     ordering = ["-effective_at", "-pk"]
     verbose_name_plural = "Ledger history"
@@ -194,34 +133,38 @@ class PointLotInline(ReadOnlyInline):
         return super().get_queryset(request).exclude(remaining=0)  # spent lots are history
 
 
-class AdjustForm(forms.Form):
-    points = forms.IntegerField(help_text="Positive to add points, negative to remove them.")
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Required; kept in the ledger."
-    )
-
-    def clean_points(self):
-        if self.cleaned_data["points"] == 0:
-            raise forms.ValidationError("Enter a number of points other than zero.")
-        return self.cleaned_data["points"]
-
-
-class LedgerMemberAdmin(ActionViewsMixin, MemberAdmin):
+class LedgerMemberAdmin(MembershipTools, ActionViewsMixin, MemberAdmin):
+    form = MemberForm
     inlines = [PointLotInline, LedgerEntryInline]
-    object_actions = [("adjust", "Adjust points", "adjust_view")]
+    object_actions = [("adjust", "Adjust points", "adjust_view"), *MembershipTools.tools]
 
     def adjust_view(self, request, object_id):
         member = get_object_or_404(Member, pk=object_id)
+        limits = validation.limits()
         return self.run_form(
             request,
             member,
             AdjustForm,
             title=f"Adjust the points of {member.email}",
-            intro=f"Spendable balance: {member.points_balance} points.",
-            action=lambda data: services.adjust_points(
-                member_id=member.pk, points=data["points"], reason=data["reason"], user=request.user
+            intro=f"Spendable balance: {member.points_balance:,} points. An adjustment of more "
+            f"than {limits.large_points:,} points waits for a second staff user's approval.",
+            action=lambda data: adjustments.adjust_or_request(
+                member_id=member.pk,
+                points=data["points"],
+                note=data["reason"],
+                description=data["description"],
+                user=request.user,
             ),
-            done=lambda entry: f"Adjusted {member.email} by {entry.points:+d} points.",
+            done=self._adjusted,
+        )
+
+    @staticmethod
+    def _adjusted(result) -> str:
+        if isinstance(result, LedgerEntry):
+            return f"Adjusted {result.member.email} by {result.points:+,} points."
+        return (
+            f"{result.points:+,} points for {result.member.email} wait for another staff "
+            "user's approval (Large adjustments): nothing is credited until then."
         )
 
 
@@ -229,175 +172,14 @@ admin.site.unregister(Member)
 admin.site.register(Member, LedgerMemberAdmin)
 
 
-# ---------------------------------------------------------------- purchases
-
-
-class PurchaseLineInline(ReadOnlyInline):
-    model = PurchaseLine
-    fields = ["sku", "category", "quantity", "amount", "is_gift_card", "is_reward_item"]
-    readonly_fields = fields
-
-
-class RefundInline(ReadOnlyInline):
-    model = Refund
-    fields = [
-        "created_at",
-        "refund_id",
-        "amount",
-        "points_reversed",
-        "shortfall",
-        "reason",
-        "created_by",
-    ]
-    readonly_fields = fields
-
-
-class RecordPurchaseForm(forms.Form):
-    channel = forms.ModelChoiceField(Channel.objects.all(), to_field_name="code")
-    order_id = forms.CharField(max_length=100)
-    member_email = forms.EmailField(
-        required=False, help_text="Empty for a customer who is not a member."
-    )
-    amount = forms.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        help_text="What the customer paid, shipping and tax included.",
-    )
-    shipping_amount = forms.DecimalField(max_digits=14, decimal_places=2, initial=0)
-    tax_amount = forms.DecimalField(max_digits=14, decimal_places=2, initial=0)
-    currency = forms.CharField(
-        max_length=3, required=False, help_text="Empty for the program's currency."
-    )
-    purchased_at = forms.DateTimeField(initial=timezone.now)
-
-
-class RefundForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2)
-    reason = forms.CharField(max_length=255)
-
-
-@admin.register(Purchase)
-class PurchaseAdmin(ActionViewsMixin, admin.ModelAdmin):
-    list_display = [
-        "order_id",
-        "channel",
-        "member",
-        "purchased_at",
-        "amount",
-        "currency",
-        "points_earned",
-        "status",
-    ]
-    list_filter = ["status", "channel", "purchased_at"]
-    search_fields = ["order_id", "member__email", "member__external_id"]
-    date_hierarchy = "purchased_at"
-    list_select_related = ["channel", "member"]
-    inlines = [PurchaseLineInline, RefundInline]
-    object_actions = [("refund", "Refund or return", "refund_view")]
-    readonly_fields = [
-        "channel",
-        "order_id",
-        "member",
-        "purchased_at",
-        "currency",
-        "amount",
-        "shipping_amount",
-        "tax_amount",
-        "eligible_amount",
-        "refunded_amount",
-        "status",
-        "points_earned",
-        "points_by_rule",
-    ]
-    exclude = ["earn_breakdown"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Points by rule")
-    def points_by_rule(self, obj):
-        rows = [(row["rule"], row["points"]) for row in obj.earn_breakdown]
-        if not rows:
-            return "-"
-        return format_html(
-            "<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows)
-        )
-
-    def add_view(self, request, form_url="", extra_context=None):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = RecordPurchaseForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                member_id = None
-                if data["member_email"]:
-                    member = Member.objects.filter(email__iexact=data["member_email"]).first()
-                    if member is None:
-                        raise ApplicationError(f"no member with email {data['member_email']}")
-                    member_id = member.pk
-                purchase = services.record_purchase(
-                    channel=data["channel"].code,
-                    order_id=data["order_id"],
-                    member_id=member_id,
-                    amount=data["amount"],
-                    shipping_amount=data["shipping_amount"],
-                    tax_amount=data["tax_amount"],
-                    currency=data["currency"] or None,
-                    purchased_at=data["purchased_at"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request, f"Recorded order {purchase.order_id}: {purchase.points_earned} points."
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:rewards_purchase_change", args=[purchase.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Record a purchase",
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/loyalty/action_form.html", context)
-
-    def refund_view(self, request, object_id):
-        purchase = get_object_or_404(Purchase, pk=object_id)
-        return self.run_form(
-            request,
-            purchase,
-            RefundForm,
-            title=f"Refund order {purchase.order_id}",
-            intro=f"Paid {purchase.amount} {purchase.currency}, "
-            f"refunded so far {purchase.refunded_amount}.",
-            action=lambda data: services.refund_purchase(
-                purchase_id=purchase.pk,
-                amount=data["amount"],
-                reason=data["reason"],
-                user=request.user,
-            ),
-            done=lambda refund: (
-                f"Refunded {refund.amount}: {refund.points_reversed} points reversed"
-                + (f", {refund.shortfall} already spent" if refund.shortfall else "")
-                + "."
-            ),
-        )
-
-
 # ---------------------------------------------------------------- rewards
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "sku", "cause"]
-
-
-class CancelRedemptionForm(forms.Form):
-    reason = forms.CharField(max_length=255)
 
 
 @admin.register(Redemption)
@@ -441,6 +223,7 @@ class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
         "points",
         "pending_points",
         "description",
+        "reason",
         "created_by",
     ]
     list_filter = ["kind", "effective_at"]
@@ -471,22 +254,6 @@ class PointLotAdmin(LedgerEntryAdmin):
 # ---------------------------------------------------------------- expiry
 
 
-@admin.action(
-    description="Apply the expiry policy to existing open lots (recorded; changes no points)"
-)
-def apply_expiry_policy_to_open_lots(modeladmin, request, queryset):
-    change = services.apply_expiry_policy_to_open_lots(user=request.user)
-    modeladmin.message_user(
-        request,
-        f"Applied {change.get_policy_display().lower()} ({change.months} months) to "
-        f"{change.lots_updated} open lots; the next expiry run expires those now due.",
-        messages.SUCCESS,
-    )
-
-
-ProgramAdmin.actions = [apply_expiry_policy_to_open_lots]
-
-
 @admin.register(ExpiryPolicyChange)
 class ExpiryPolicyChangeAdmin(RecordAdmin, admin.ModelAdmin):
     list_display = ["applied_at", "policy", "months", "lots_updated", "applied_by"]
@@ -502,8 +269,16 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
     list_select_related = ["member"]
 
 
-# Tiers and actions on the member page; API keys, idempotency records and webhooks.
-from . import admin_tiers, apiadmin  # noqa: E402, F401
+# The program's settings; purchases; tiers and actions on the member page; large
+# adjustments waiting for a second approval.
+# API keys, idempotency records and webhooks: registered beside their models.
+from . import (  # noqa: E402, F401
+    admin_adjustments,
+    admin_purchases,
+    admin_settings,
+    admin_tiers,
+    apiadmin,  # noqa: E402, F401
+)
 
 # Purchase imports (upload, preview, confirm, progress) live with the importer.
 from .importing import admin as _import_admin  # noqa: E402, F401

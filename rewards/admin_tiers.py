@@ -3,19 +3,22 @@
 Imported at the end of ``rewards.admin``: it extends that module's member admin.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
+from loyalty.errors import ApplicationError
 from members import tiers
+from members.admin import TierAdmin
 from members.models import Member, Tier, TierChange
 
-from . import actions
+from . import actions, validation
 from .admin import LedgerMemberAdmin, ReadOnlyInline
+from .admin_forms import ceiling_error, checked
 from .models import ActionRule, MemberAction
+
+MONTHS = {"minimum": 0, "maximum": 120}
 
 
 class TierChangeInline(ReadOnlyInline):
@@ -37,8 +40,78 @@ class UnpinTierForm(forms.Form):
 
 class PaidTierForm(forms.Form):
     tier = forms.ModelChoiceField(Tier.objects.filter(is_paid=True))
-    fee = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    fee = forms.DecimalField()
     reason = forms.CharField(max_length=255, required=False, help_text="e.g. the payment reference")
+
+    def clean_fee(self):
+        return checked(self, "fee", validation.check_amount, label="fee", allow_zero=True)
+
+
+class TierForm(forms.ModelForm):
+    """A tier's numbers within the program's limits; the rank order is the model's rule."""
+
+    class Meta:
+        model = Tier
+        fields = [
+            *("name", "rank", "earn_multiplier", "benefits", "measure", "threshold"),
+            *("period", "grace_months", "is_paid", "fee", "term_months"),
+        ]
+
+    def clean_earn_multiplier(self):
+        return checked(
+            self, "earn_multiplier", validation.check_multiplier, label="earn multiplier"
+        )
+
+    def clean_rank(self):
+        return checked(self, "rank", validation.check_count, label="rank", maximum=1000)
+
+    def clean_grace_months(self):
+        return checked(self, "grace_months", validation.check_count, label="grace period", **MONTHS)
+
+    def clean_term_months(self):
+        return checked(
+            self, "term_months", validation.check_count, label="term", minimum=1, maximum=120
+        )
+
+    def clean_fee(self):
+        return checked(self, "fee", validation.check_amount, label="fee", allow_zero=True)
+
+    def clean(self):
+        data = super().clean()
+        threshold, measure = data.get("threshold"), data.get("measure")
+        if threshold is None or measure is None:
+            return data
+        try:
+            if measure == Tier.Measure.SPEND:  # a year's spend: not bound by one purchase
+                validation.check_amount(
+                    threshold,
+                    field="threshold",
+                    label="threshold",
+                    limits=validation.COMPUTED,
+                    allow_zero=True,
+                )
+            elif threshold != threshold.to_integral_value():
+                self.add_error("threshold", "The threshold must be a whole number.")
+            elif measure == Tier.Measure.POINTS:
+                validation.check_points(
+                    int(threshold), field="threshold", label="threshold", allow_zero=True
+                )
+            else:
+                validation.check_count(
+                    int(threshold), field="threshold", label="threshold", maximum=1_000_000
+                )
+        except ApplicationError as exc:
+            self.add_error("threshold", exc.message)
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self.errors:
+            ceiling_error(self, "earn_multiplier", "earn multiplier", tier=self.instance)
+
+
+class LimitedTierAdmin(TierAdmin):
+    form = TierForm
 
 
 class RecordActionForm(forms.Form):
@@ -155,10 +228,12 @@ class TierMemberAdmin(LedgerMemberAdmin):
 
 admin.site.unregister(Member)
 admin.site.register(Member, TierMemberAdmin)
+admin.site.unregister(Tier)
+admin.site.register(Tier, LimitedTierAdmin)
 
 
 @admin.register(ActionRule)
-class ActionRuleAdmin(admin.ModelAdmin):
+class ActionRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",

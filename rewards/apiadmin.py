@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from loyalty.admin_mixins import ChangedFieldsAdmin
+
 from .apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 
 
@@ -41,9 +43,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         scopes = sorted(form.cleaned_data["scope_choices"])
-        if change:
+        if change:  # never the last use the API wrote meanwhile
             obj.scopes = scopes
-            obj.save()
+            obj.save(update_fields=["name", "scopes"])
             return
         key, full = ApiKey.issue(name=obj.name, scopes=scopes, created_by=request.user)
         obj.pk, obj.prefix = key.pk, key.prefix
@@ -78,7 +80,7 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     list_display = ["url", "description", "events", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["url", "description"]

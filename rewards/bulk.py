@@ -21,7 +21,7 @@ def insert_movements(rows: list[tuple[int, int, int]]) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "INSERT INTO rewards_lotmovement (entry_id, lot_id, points) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])",
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])",
                 [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
             )
         else:
@@ -62,7 +62,7 @@ def shift_balances(changes: dict[int, tuple[int, int]]) -> None:
                 "UPDATE members_member SET "
                 "points_balance = members_member.points_balance + v.pts, "
                 "pending_points = members_member.pending_points + v.pend "
-                "FROM unnest(%s::bigint[], %s::integer[], %s::integer[]) AS v(id, pts, pend) "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, pts, pend) "
                 "WHERE members_member.id = v.id",
                 [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
             )

@@ -127,3 +127,32 @@ def calculate(
         elif rule.bonus_points:
             earning.add(rule.name, rule.bonus_points, rule)
     return earning
+
+
+def most_points(
+    *,
+    max_amount: Decimal,
+    earn_points: int,
+    earn_per_amount: Decimal,
+    tier_multiplier: Decimal,
+    rule_multipliers: list[Decimal],
+    bonuses: list[int],
+) -> int:
+    """What one purchase can earn at most (``rewards.earning.calculate``): the base rate, the
+    tier's extra and each multiplier rule's extra on at most the amount paid, plus each
+    bonus, each part rounded up at worst::
+
+        points <= A x E / M x (T + sum(m - 1)) + sum(b) + 2 + number of rules
+
+    A: the largest purchase, E / M: ``earn_points`` per ``earn_per_amount`` (at most 100
+    points per 1.00), T: the highest tier multiplier, m: the active multiplier rules, b: the
+    active bonuses, all assumed to apply at once. Saving a program, rule or tier that would
+    let this pass ``HARD_MAX_POINTS`` is refused (``validation.check_purchase_ceiling``): with the
+    defaults (1,000,000.00 at 1 point per 1.00) the tier and the rules may multiply the base
+    by up to 100 together, 100,000,000 points, whose sums over all time stay far inside the
+    64-bit columns of balances and entries.
+    """
+    factor = Decimal(tier_multiplier) + sum((Decimal(m) - 1 for m in rule_multipliers), Decimal(0))
+    raw = max_amount * Decimal(earn_points) * factor / earn_per_amount
+    rounding = 2 + len(rule_multipliers) + len(bonuses)  # each part rounded up at worst
+    return int(raw.to_integral_value(rounding=ROUND_CEILING)) + sum(bonuses) + rounding

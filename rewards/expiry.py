@@ -423,9 +423,3 @@ def apply_expiry_policy_to_open_lots(*, user=None, batch_size: int = 2000) -> Ex
         lots_updated=updated,
         applied_by=user if user is not None and user.pk else None,
     )
-
-
-def load_demo() -> dict:
-    """Demo data: 18 months of history under a 12-month lifetime leaves points due; expire
-    them, so that the demo's ledgers show what expiry looks like."""
-    return expire_points()

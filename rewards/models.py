@@ -11,17 +11,26 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from loyalty.errors import ApplicationError
 from members.models import Member
 
 from . import validation
 from .currencies import CURRENCY_CHOICES
+from .validation import Within
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def collect(errors: dict, check, value, *, field: str, **options) -> None:
+    """Run a ``rewards.validation`` check in a model's ``clean``, its refusal kept by field."""
+    try:
+        check(value, field=field, **options)
+    except ApplicationError as exc:
+        errors.setdefault(exc.field or field, []).append(exc.message)
 
 
 def parse_reminder_days(value: str) -> list[int]:
@@ -55,26 +64,41 @@ class Program(models.Model):
     name = models.CharField(max_length=200, default="Loyalty program")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="EUR")
     earn_points = models.PositiveIntegerField(
-        default=1, help_text="Points earned per 'earn per amount' of eligible spend."
+        "points earned",
+        default=1,
+        validators=[Within("count", "points earned", minimum=1, maximum=1000)],
+        help_text="Points earned per 'amount that earns them' of eligible spend (1 to 1,000; "
+        "at most 100 points per 1.00).",
     )
     earn_per_amount = models.DecimalField(
+        "amount that earns them",
         **MONEY,
         default=Decimal("1.00"),
+        validators=[Within("amount", "amount that earns them", hard=True)],
         help_text="e.g. 1.00 for 1 point per 1.00, 10.00 for 1 point per 10.00",
     )
     rounding = models.CharField(max_length=10, choices=Rounding.choices, default=Rounding.FLOOR)
     point_value = models.DecimalField(
+        "value of a point",
         max_digits=12,
         decimal_places=4,
         default=Decimal("0.0100"),
-        help_text="Money value of one point when redeemed, in the program's currency.",
+        validators=[Within("point_value", "value of a point")],
+        help_text="Money value of one point when redeemed, in the program's currency "
+        "(0 to 100, up to 4 decimals).",
     )
     expiry_policy = models.CharField(max_length=12, choices=Expiry.choices, default=Expiry.FIXED)
     expiry_months = models.PositiveSmallIntegerField(
-        default=12, help_text="Lifetime of points (fixed) or months without activity (inactivity)."
+        "expiry in months",
+        default=12,
+        validators=[Within("count", "expiry in months", minimum=1, maximum=120)],
+        help_text="Lifetime of points (fixed) or months without activity (inactivity); 1 to 120.",
     )
     return_window_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Purchase points stay pending (not spendable) for this many days."
+        "return window in days",
+        default=0,
+        validators=[Within("count", "return window in days", maximum=365)],
+        help_text="Purchase points stay pending (not spendable) for this many days (0 to 365).",
     )
     auto_enroll = models.BooleanField(
         default=True, help_text="Every customer who buys becomes a member (off: opt-in only)."
@@ -101,33 +125,33 @@ class Program(models.Model):
         "largest purchase",
         **MONEY,
         default=validation.DEFAULT_MAX_AMOUNT,
-        validators=[
-            MinValueValidator(Decimal("0.01")),
-            MaxValueValidator(validation.HARD_MAX_AMOUNT),
-        ],
-        help_text="A purchase or refund above this amount is refused as a typing mistake.",
+        validators=[Within("amount", "largest purchase", hard=True)],
+        help_text="A purchase or refund above this amount is refused as a typing mistake "
+        "(at most 99,999,999.99).",
     )
     max_points_per_entry = models.PositiveIntegerField(
         "most points at once",
         default=validation.DEFAULT_MAX_POINTS,
-        validators=[MinValueValidator(1), MaxValueValidator(validation.HARD_MAX_POINTS)],
-        help_text="No adjustment, bonus, reward cost or tier threshold may exceed this.",
+        validators=[Within("points", "most points at once", hard=True)],
+        help_text="No adjustment, bonus, reward cost or tier threshold may exceed this "
+        "(at most 100,000,000).",
     )
     earliest_date = models.DateField(
         default=validation.DEFAULT_EARLIEST_DATE,
+        validators=[Within("day", "earliest date", hard=True)],
         help_text="Purchases and other events dated before this day are refused.",
     )
     large_purchase_amount = models.DecimalField(
         "large purchase",
         **MONEY,
         default=validation.DEFAULT_LARGE_AMOUNT,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[Within("amount", "large purchase", hard=True)],
         help_text="Staff must confirm a purchase above this amount.",
     )
     large_adjustment_points = models.PositiveIntegerField(
         "large adjustment",
         default=validation.DEFAULT_LARGE_POINTS,
-        validators=[MinValueValidator(1)],
+        validators=[Within("points", "large adjustment", hard=True)],
         help_text="An adjustment above this many points needs a second staff user's approval.",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -135,15 +159,45 @@ class Program(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(earn_per_amount__gt=0), name="program_earn_per_gt_0"
+                condition=Q(earn_per_amount__gt=0),
+                name="program_earn_per_gt_0",
+                violation_error_message="The amount that earns points must be more than zero.",
             ),
             models.CheckConstraint(
-                condition=Q(point_value__gte=0), name="program_point_value_gte_0"
+                condition=Q(point_value__gte=0),
+                name="program_point_value_gte_0",
+                violation_error_message="The value of a point must be zero or more.",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        errors: dict = {}
+        per, most = self.earn_per_amount, validation.HARD_MAX_AMOUNT
+        if 1 <= (self.earn_points or 0) <= 1000 and per is not None and 0 < per <= most:
+            collect(
+                errors,
+                validation.check_earn_rate,
+                self.earn_points,
+                field="earn_points",
+                per=self.earn_per_amount,
+            )
+        large, largest = self.large_purchase_amount, self.max_purchase_amount
+        if large is not None and largest is not None and large > largest:
+            errors.setdefault("large_purchase_amount", []).append(
+                f"The large purchase ({validation.money_text(large)}) cannot be above the "
+                f"largest purchase ({validation.money_text(largest)})."
+            )
+        large, most = self.large_adjustment_points, self.max_points_per_entry
+        if large is not None and most is not None and large > most:
+            errors.setdefault("large_adjustment_points", []).append(
+                f"The large adjustment ({large:,} points) cannot be above the most points "
+                f"at once ({most:,})."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def get(cls) -> "Program":
@@ -187,12 +241,19 @@ class EarnRule(models.Model):
         max_digits=6,
         decimal_places=2,
         default=Decimal("2.00"),
-        help_text="e.g. 2 for double points",
+        validators=[Within("multiplier", "multiplier")],
+        help_text="e.g. 2 for double points (1 to 100)",
     )
-    bonus_points = models.PositiveIntegerField(default=0)
+    bonus_points = models.PositiveIntegerField(
+        default=0, validators=[Within("points", "bonus points", allow_zero=True)]
+    )
     active = models.BooleanField(default=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(
+        "starts", null=True, blank=True, validators=[Within("moment", "start", allow_future=True)]
+    )
+    ends_at = models.DateTimeField(
+        "ends", null=True, blank=True, validators=[Within("moment", "end", allow_future=True)]
+    )
     weekdays = models.CharField(
         max_length=20,
         blank=True,
@@ -200,7 +261,13 @@ class EarnRule(models.Model):
         "empty for every day. e.g. 6,7 for weekends.",
     )
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT)
-    min_order_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    min_order_amount = models.DecimalField(
+        "minimum order",
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[Within("amount", "minimum order", allow_zero=True)],
+    )
     category = models.CharField(max_length=100, blank=True)
     sku = models.CharField("SKU", max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -209,7 +276,14 @@ class EarnRule(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(multiplier__gte=1), name="earnrule_multiplier_gte_1"
+                condition=Q(multiplier__gte=1),
+                name="earnrule_multiplier_gte_1",
+                violation_error_message="The multiplier must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_order_amount__isnull=True) | Q(min_order_amount__gte=0),
+                name="earnrule_min_order_gte_0",
+                violation_error_message="The minimum order must be zero or more.",
             ),
         ]
 
@@ -263,17 +337,17 @@ class Purchase(models.Model):
 
     # No index of its own: the unique (channel, order_id) key serves channel lookups.
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, db_index=False)
-    order_id = models.CharField(max_length=100)
+    order_id = models.CharField("order id", max_length=100)
     member = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.PROTECT, related_name="purchases"
     )
-    purchased_at = models.DateTimeField()
+    purchased_at = models.DateTimeField("purchase date")
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(**MONEY)
-    shipping_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    tax_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    eligible_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    shipping_amount = models.DecimalField("shipping", **MONEY, default=Decimal("0"))
+    tax_amount = models.DecimalField("tax", **MONEY, default=Decimal("0"))
+    eligible_amount = models.DecimalField("amount that earns", **MONEY, default=Decimal("0"))
+    refunded_amount = models.DecimalField("refunded", **MONEY, default=Decimal("0"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMPLETED)
     points_earned = models.IntegerField(default=0)
     earn_breakdown = models.JSONField(default=list, blank=True)
@@ -285,12 +359,21 @@ class Purchase(models.Model):
             models.UniqueConstraint(
                 fields=["channel", "order_id"], name="purchase_channel_order_uniq"
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="purchase_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="purchase_amount_gt_0",
+                violation_error_message="The amount must be more than zero.",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")),
                 name="purchase_refund_within_amount",
+                violation_error_message="The refunded amount cannot be more than the amount paid.",
             ),
-            models.CheckConstraint(condition=Q(points_earned__gte=0), name="purchase_points_gte_0"),
+            models.CheckConstraint(
+                condition=Q(points_earned__gte=0),
+                name="purchase_points_gte_0",
+                violation_error_message="The points earned cannot be negative.",
+            ),
         ]
         indexes = [models.Index(fields=["purchased_at"])]
 
@@ -313,7 +396,11 @@ class PurchaseLine(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="purchaseline_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="purchaseline_amount_gte_0",
+                violation_error_message="A line's amount must be zero or more.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,7 +429,11 @@ class Refund(models.Model):
             models.UniqueConstraint(
                 fields=["purchase", "refund_id"], name="refund_purchase_id_uniq"
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="refund_amount_gt_0",
+                violation_error_message="The refund amount must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -363,23 +454,53 @@ class Reward(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    points_cost = models.PositiveIntegerField()
-    discount_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    points_cost = models.PositiveIntegerField(validators=[Within("points", "points cost")])
+    discount_amount = models.DecimalField(
+        "discount", **MONEY, null=True, blank=True, validators=[Within("amount", "discount")]
+    )
+    discount_percent = models.DecimalField(
+        "discount percentage",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[Within("percent", "discount percentage")],
+    )
     sku = models.CharField("SKU of the free item", max_length=100, blank=True)
     cause = models.CharField("cause (donations)", max_length=200, blank=True)
-    stock = models.PositiveIntegerField(null=True, blank=True, help_text="Empty for unlimited.")
-    valid_from = models.DateTimeField(null=True, blank=True)
-    valid_until = models.DateTimeField(null=True, blank=True)
+    stock = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[Within("stock", "stock")],
+        help_text="Empty for unlimited; at most 10,000,000.",
+    )
+    valid_from = models.DateTimeField(
+        "valid from",
+        null=True,
+        blank=True,
+        validators=[Within("moment", "start of validity", allow_future=True)],
+    )
+    valid_until = models.DateTimeField(
+        "valid until",
+        null=True,
+        blank=True,
+        validators=[Within("moment", "end of validity", allow_future=True)],
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["points_cost", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(points_cost__gt=0), name="reward_cost_gt_0"),
             models.CheckConstraint(
-                condition=Q(stock__isnull=True) | Q(stock__gte=0), name="reward_stock_gte_0"
+                condition=Q(points_cost__gt=0),
+                name="reward_cost_gt_0",
+                violation_error_message="The points cost must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(stock__isnull=True) | Q(stock__gte=0),
+                name="reward_stock_gte_0",
+                violation_error_message="The stock cannot be negative.",
             ),
         ]
 
@@ -426,7 +547,11 @@ class Redemption(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(points__gt=0), name="redemption_points_gt_0"),
+            models.CheckConstraint(
+                condition=Q(points__gt=0),
+                name="redemption_points_gt_0",
+                violation_error_message="A redemption must spend more than zero points.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 
@@ -458,13 +583,18 @@ class LedgerEntry(models.Model):
         Member, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    points = models.IntegerField(default=0)
-    pending_points = models.IntegerField(default=0)
-    shortfall = models.IntegerField(
+    # 64-bit: an expiry or a closing sums all of a member's lots into one entry.
+    points = models.BigIntegerField(default=0)
+    pending_points = models.BigIntegerField(default=0)
+    shortfall = models.BigIntegerField(
         default=0, help_text="Points a reversal could not take back because they were spent."
     )
-    description = models.CharField(max_length=255, blank=True)
-    reason = models.TextField(blank=True)
+    description = models.CharField("description (the member sees it)", max_length=255, blank=True)
+    reason = models.TextField(
+        "internal note (staff only)",
+        blank=True,
+        help_text="Why staff made it; never shown to the member.",
+    )
     purchase = models.ForeignKey(Purchase, null=True, blank=True, on_delete=models.PROTECT)
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT)
     redemption = models.ForeignKey(Redemption, null=True, blank=True, on_delete=models.PROTECT)
@@ -528,8 +658,9 @@ class PointLot(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices)
     is_debt = models.BooleanField(default=False)
-    points = models.IntegerField(help_text="Points at creation.")
-    remaining = models.IntegerField()
+    # 64-bit: a debt lot adds up every shortfall of the member.
+    points = models.BigIntegerField(help_text="Points at creation.")
+    remaining = models.BigIntegerField()
     earned_at = models.DateTimeField()
     available_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -541,6 +672,8 @@ class PointLot(models.Model):
                 condition=(Q(is_debt=False) & Q(remaining__gte=0) & Q(remaining__lte=F("points")))
                 | (Q(is_debt=True) & Q(remaining__lte=0) & Q(status="available")),
                 name="pointlot_remaining_in_range",
+                violation_error_message="A lot's remaining points must be between zero and "
+                "its points (a debt: zero or less).",
             ),
         ]
         indexes = [
@@ -564,7 +697,7 @@ class LotMovement(models.Model):
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="movements")
     lot = models.ForeignKey(PointLot, on_delete=models.PROTECT, related_name="movements")
-    points = models.IntegerField()
+    points = models.BigIntegerField()
 
     def __str__(self) -> str:
         return f"{self.points:+d} on lot {self.lot_id}"
@@ -580,7 +713,7 @@ class ExpiryReminder(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="expiry_reminders")
     expires_on = models.DateField()
     window_days = models.PositiveSmallIntegerField()
-    points = models.IntegerField()
+    points = models.BigIntegerField()
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -646,21 +779,36 @@ class ActionRule(models.Model):
     code = models.SlugField(
         max_length=50, unique=True, help_text="What the merchant's systems send, e.g. 'review'."
     )
-    points = models.PositiveIntegerField()
+    points = models.PositiveIntegerField(validators=[Within("points", "points")])
     limit = models.CharField(max_length=10, choices=Limit.choices, default=Limit.ONCE)
     limit_count = models.PositiveSmallIntegerField(
-        default=1, help_text="How many times per period (ignored for once ever / no limit)."
+        "times per period",
+        default=1,
+        validators=[Within("count", "times per period", minimum=1, maximum=1000)],
+        help_text="How many times per period, 1 to 1,000 (ignored for once ever / no limit).",
     )
     active = models.BooleanField(default=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(
+        "starts", null=True, blank=True, validators=[Within("moment", "start", allow_future=True)]
+    )
+    ends_at = models.DateTimeField(
+        "ends", null=True, blank=True, validators=[Within("moment", "end", allow_future=True)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(points__gt=0), name="actionrule_points_gt_0"),
-            models.CheckConstraint(condition=Q(limit_count__gt=0), name="actionrule_count_gt_0"),
+            models.CheckConstraint(
+                condition=Q(points__gt=0),
+                name="actionrule_points_gt_0",
+                violation_error_message="An action must give more than zero points.",
+            ),
+            models.CheckConstraint(
+                condition=Q(limit_count__gt=0),
+                name="actionrule_count_gt_0",
+                violation_error_message="The times per period must be at least 1.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -694,6 +842,7 @@ class MemberAction(models.Model):
 
 # The integration API's models live in their own module; importing them registers them.
 from .apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401, I001
+from .adjustmentmodels import AdjustmentRequest  # noqa: E402, F401, I001
 
 
 class ImportJob(models.Model):

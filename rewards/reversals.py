@@ -37,7 +37,7 @@ def claw_back_points(
     # Computed by the services from what was earned, not typed: only the ceiling applies.
     points = validation.check_points(points, limits=validation.COMPUTED)
     if not (reason or "").strip():
-        raise ApplicationError("a reason is required", code="reason_required", field="reason")
+        raise ApplicationError("A reason is required.", code="reason_required", field="reason")
     member = lock_member(member_id)
     existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:

@@ -1,15 +1,18 @@
-"""Reads of the points ledger: balances, history, and the ledger's own consistency check."""
+"""Reads of the ledger (balances, history, consistency) and of the earn settings' bounds."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from members.models import Member
+from loyalty.db import consistent_snapshot
+from members.models import Member, Tier
 
+from . import earning
 from .ledger import lapsed
-from .models import LedgerEntry, LotMovement, PointLot
+from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,14 @@ def ledger_drift(member_ids=None) -> list[dict]:
 
     Four set-based aggregates, whatever the number of members: the cached balances,
     the ledger sums, the lot sums, and lots whose remaining points differ from the sum
-    of their movements.
+    of their movements. They read one snapshot: taken apart, a purchase committed
+    between two of them would show as drift that is not there.
     """
+    with consistent_snapshot():
+        return _drift(member_ids)
+
+
+def _drift(member_ids) -> list[dict]:
     members = Member.objects.all()
     if member_ids is not None:
         members = members.filter(pk__in=member_ids)
@@ -171,3 +180,61 @@ def lapsed_points(member_ids, *, now: datetime | None = None) -> dict[int, int]:
         .order_by()
     )
     return {row["member_id"]: row["points"] for row in rows}
+
+
+# ---------------------------------------------------------------- the settings' bounds
+
+
+def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
+    """The most one purchase could earn (``rewards.earning.most_points``): the largest
+    purchase with the highest tier and every active rule at once, with ``program``,
+    ``rule`` or ``tier`` as they are being edited in place of their saved versions."""
+    program = program or Program.get()
+    rules = [r for r in EarnRule.objects.filter(active=True) if rule is None or r.pk != rule.pk]
+    if rule is not None and rule.active:
+        rules.append(rule)
+    tiers = [t.earn_multiplier for t in Tier.objects.all() if tier is None or t.pk != tier.pk]
+    if tier is not None and tier.earn_multiplier is not None:
+        tiers.append(tier.earn_multiplier)
+    return earning.most_points(
+        max_amount=program.max_purchase_amount,
+        earn_points=program.earn_points,
+        earn_per_amount=program.earn_per_amount,
+        tier_multiplier=max([Decimal(1), *tiers]),
+        rule_multipliers=[
+            r.multiplier for r in rules if r.kind == EarnRule.Kind.MULTIPLIER and r.multiplier
+        ],
+        bonuses=[r.bonus_points or 0 for r in rules if r.kind == EarnRule.Kind.BONUS],
+    )
+
+
+def _windows_meet(a: EarnRule, b: EarnRule) -> bool:
+    starts = [s for s in (a.starts_at, b.starts_at) if s]
+    ends = [e for e in (a.ends_at, b.ends_at) if e]
+    return not (starts and ends and max(starts) >= min(ends))
+
+
+def _scopes_meet(a: EarnRule, b: EarnRule) -> bool:
+    """Rules on different categories (or SKUs) never apply to the same line."""
+    for name in ("category", "sku"):
+        mine, theirs = getattr(a, name).lower(), getattr(b, name).lower()
+        if mine and theirs and mine != theirs:
+            return False
+    return True
+
+
+def overlapping_rules(rule: EarnRule) -> list[EarnRule]:
+    """The other active rules that can apply to the same purchase as ``rule`` (same days,
+    same channel, overlapping dates): their points add up, which may or may not be meant."""
+    if not rule.active:
+        return []
+    days = rule.weekday_set() or frozenset(range(1, 8))
+    found = []
+    for other in EarnRule.objects.filter(active=True).exclude(pk=rule.pk).select_related("channel"):
+        if rule.channel_id and other.channel_id and rule.channel_id != other.channel_id:
+            continue
+        if not days & (other.weekday_set() or frozenset(range(1, 8))):
+            continue
+        if _windows_meet(rule, other) and _scopes_meet(rule, other):
+            found.append(other)
+    return found

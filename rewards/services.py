@@ -20,7 +20,7 @@ from loyalty.codes import random_code
 from loyalty.db import insert, retry_on_conflict
 from loyalty.errors import ApplicationError, not_found
 from members.models import Member
-from members.services import lock_member
+from members.services import end_login, lock_member
 
 from . import config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
@@ -45,11 +45,13 @@ def check_currency(program: Program, currency: str | None) -> str:
     code = (currency or program.currency).strip().upper()
     if not currencies.is_known(code):
         raise ApplicationError(
-            f"unknown currency {currency!r}", code="unknown_currency", field="currency"
+            f"The currency {code!r} is unknown: use a three-letter code such as EUR.",
+            code="unknown_currency",
+            field="currency",
         )
     if code != program.currency:
         raise ApplicationError(
-            f"currency {code} is not accepted: this program runs in {program.currency}",
+            f"The currency {code} is not accepted: this program runs in {program.currency}.",
             code="wrong_currency",
             field="currency",
         )
@@ -59,7 +61,7 @@ def check_currency(program: Program, currency: str | None) -> str:
 def check_active(member: Member, *, action: str) -> Member:
     if member.status != Member.Status.ACTIVE:
         raise ApplicationError(
-            f"member {member.email} is {member.status} and cannot {action}",
+            f"The member {member.email} is {member.status} and cannot {action}.",
             code="member_not_active",
             field="member",
         )
@@ -76,7 +78,7 @@ def _lines(lines: list[dict] | None, limits: validation.Limits) -> list[earning.
         quantity = raw.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise ApplicationError(
-                f"lines[{index}].quantity must be a positive whole number",
+                f"The quantity of line {index + 1} must be a whole number of at least 1.",
                 field=f"lines[{index}].quantity",
             )
         parsed.append(
@@ -105,7 +107,9 @@ def get_channel(code: str, snapshot: config.Snapshot | None = None) -> Channel:
     if found is None:
         known = ", ".join(sorted(snapshot.channels)) or "none defined"
         raise ApplicationError(
-            f"unknown channel {code!r} (known: {known})", code="unknown_channel", field="channel"
+            f"There is no channel {code!r} (known: {known}).",
+            code="unknown_channel",
+            field="channel",
         )
     return found
 
@@ -133,7 +137,7 @@ def _basket(snapshot: config.Snapshot, channel, amount, shipping_amount, tax_amo
     )
     if shipping + tax > amount:
         raise ApplicationError(
-            "shipping and tax cannot exceed the amount paid", field="shipping_amount"
+            "The shipping and tax cannot exceed the amount paid.", field="shipping_amount"
         )
     return chan, amount, shipping, tax
 
@@ -153,23 +157,38 @@ def quote_points(
     chan, amount, shipping, tax = _basket(snapshot, channel, amount, shipping_amount, tax_amount)
     member = Member.objects.filter(pk=member_id).first() if member_id else None
     multiplier, tier_name = tier_multiplier(member, snapshot)
-    return earning.calculate(
-        program=snapshot.program,
-        rules=snapshot.rules,
-        channel=chan,
-        amount=amount,
-        shipping_amount=shipping,
-        tax_amount=tax,
-        lines=_lines(lines, validation.limits(snapshot.program)),
-        purchased_at=validation.check_moment(
-            purchased_at,
-            field="purchased_at",
-            label="purchase date",
-            limits=validation.limits(snapshot.program),
-        ),
-        tier_multiplier=multiplier,
-        tier_name=tier_name,
+    return within_ceiling(
+        earning.calculate(
+            program=snapshot.program,
+            rules=snapshot.rules,
+            channel=chan,
+            amount=amount,
+            shipping_amount=shipping,
+            tax_amount=tax,
+            lines=_lines(lines, validation.limits(snapshot.program)),
+            purchased_at=validation.check_moment(
+                purchased_at,
+                field="purchased_at",
+                label="purchase date",
+                limits=validation.limits(snapshot.program),
+            ),
+            tier_multiplier=multiplier,
+            tier_name=tier_name,
+        )
     )
+
+
+def within_ceiling(result: earning.Earning) -> earning.Earning:
+    """The settings are bounded so that this never happens (``rewards.validation``); were
+    they changed around the admin's checks, no purchase may earn past the columns' ceiling."""
+    validation.check_points(
+        result.points,
+        field="amount",
+        label="points this purchase would earn",
+        limits=validation.COMPUTED,
+        allow_zero=True,
+    )
+    return result
 
 
 def record_purchase(**kwargs) -> Purchase:
@@ -185,8 +204,8 @@ def record_purchase(**kwargs) -> Purchase:
         ):
             raise
         raise ApplicationError(
-            f"order {(kwargs.get('order_id') or '').strip()} on channel "
-            f"{(kwargs.get('channel') or '').strip()} is already recorded",
+            f"The order {(kwargs.get('order_id') or '').strip()} on channel "
+            f"{(kwargs.get('channel') or '').strip()} is already recorded.",
             code="duplicate_order",
             field="order_id",
         ) from None
@@ -219,9 +238,11 @@ def _record_purchase(
     """
     order_id = (order_id or "").strip()
     if not order_id:
-        raise ApplicationError("order_id is required", field="order_id")
+        raise ApplicationError("The order id is required.", field="order_id")
     if len(order_id) > 100:
-        raise ApplicationError("order_id is longer than 100 characters", field="order_id")
+        raise ApplicationError(
+            "The order id cannot be longer than 100 characters.", field="order_id"
+        )
     # The member is locked first, by the statement that also reads the settings' token.
     if member_id is not None:
         member, snapshot = config.lock_member(member_id)
@@ -251,6 +272,7 @@ def _record_purchase(
         tier_multiplier=multiplier,
         tier_name=tier_name,
     )
+    within_ceiling(result)
     breakdown = result.breakdown
     points = result.points
     if member is None:
@@ -332,7 +354,7 @@ def refund_purchase(
     """
     purchase = Purchase.objects.filter(pk=purchase_id).first()
     if purchase is None:
-        raise ApplicationError(f"no purchase with id {purchase_id}", code="not_found")
+        raise not_found("purchase", purchase_id)
     amount = validation.check_amount(amount, field="amount", label="refund amount")
     refund_id = (refund_id or "").strip() or f"refund-{secrets.token_hex(8)}"
     refunded_at = validation.check_moment(refunded_at, field="refunded_at", label="refund date")
@@ -343,7 +365,7 @@ def refund_purchase(
     if existing is not None:
         if existing.amount != amount:
             raise ApplicationError(
-                f"refund {refund_id} was already recorded with amount {existing.amount}",
+                f"The refund {refund_id} was already recorded with the amount {existing.amount}.",
                 code="idempotency_conflict",
                 field="refund_id",
             )
@@ -351,8 +373,8 @@ def refund_purchase(
     refundable = purchase.amount - purchase.refunded_amount
     if amount > refundable:
         raise ApplicationError(
-            f"refund of {amount} exceeds what is left to refund on order "
-            f"{purchase.order_id} ({refundable})",
+            f"A refund of {amount} exceeds what is left to refund on order "
+            f"{purchase.order_id} ({refundable}).",
             code="refund_exceeds_purchase",
             field="amount",
         )
@@ -423,73 +445,6 @@ def refund_purchase(
 # ---------------------------------------------------------------- adjustments
 
 
-@retry_on_conflict
-@transaction.atomic
-def adjust_points(
-    *,
-    member_id: int,
-    points: int,
-    reason: str,
-    user=None,
-    idempotency_key: str | None = None,
-    kind: str = LedgerEntry.Kind.ADJUST,
-    description: str = "",
-    reference: str = "",
-    effective_at: datetime | None = None,
-) -> LedgerEntry:
-    """Add or remove points by hand (staff, with a mandatory reason), or for an action.
-
-    A credit is a new lot that expires by the program's policy; a debit is taken
-    oldest-expiry-first and refused if the member cannot cover it.
-    """
-    points = validation.check_points(points, allow_negative=True)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("a reason is required", code="reason_required", field="reason")
-    key = idempotency_key or f"adjust:{secrets.token_hex(12)}"
-    member = lock_member(member_id)
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        if existing.member_id != member_id or existing.points != points:
-            raise ApplicationError(
-                "this idempotency key was already used for another change",
-                code="idempotency_conflict",
-                field="idempotency_key",
-            )
-        return existing
-    if member.status == Member.Status.CLOSED:
-        raise ApplicationError(
-            f"member {member.email} is closed", code="member_not_active", field="member"
-        )
-    program = Program.get()
-    if kind == LedgerEntry.Kind.ADJUST:  # a date staff typed
-        effective_at = validation.check_moment(effective_at, field="effective_at")
-    else:  # computed by the calling service (an action, a referral), which checked its inputs
-        effective_at = effective_at or timezone.now()
-    posting = Posting(member=member, kind=kind, idempotency_key=key, effective_at=effective_at)
-    if points > 0:
-        posting.credit(points, expires_at=lot_expiry(program, effective_at))
-        posting.settle_debt()
-    else:
-        available = spendable_points(member)
-        if available < -points:
-            raise ApplicationError(
-                f"cannot remove {-points} points: {member.email} has {available} spendable",
-                code="insufficient_points",
-                field="points",
-            )
-        posting.take(-points)
-    entry = posting.post(
-        description=description or f"Adjustment: {reason}"[:255],
-        reason=reason,
-        created_by=user,
-        reference=reference,
-    )
-    if entry.points > 0:
-        signals.points_credited.send(sender=LedgerEntry, entry=entry)
-    return entry
-
-
 # ---------------------------------------------------------------- redemptions
 
 
@@ -505,7 +460,7 @@ def _existing_redemption(key: str, *, member_id: int, reward_id, points) -> Rede
     same = found.member_id == member_id and found.reward_id == reward_id
     if not same or (points is not None and found.points != points):
         raise ApplicationError(
-            "this idempotency key was already used for another redemption",
+            "This idempotency key was already used for another redemption.",
             code="idempotency_conflict",
             field="idempotency_key",
         )
@@ -516,7 +471,7 @@ def _debit_for_redemption(member: Member, redemption: Redemption, description: s
     available = spendable_points(member)
     if available < redemption.points:
         raise ApplicationError(
-            f"not enough points: {redemption.points} needed, {available} spendable",
+            f"There are not enough points: {redemption.points} needed, {available} spendable.",
             code="insufficient_points",
             field="points",
         )
@@ -547,23 +502,23 @@ def redeem_reward(
     reward = Reward.objects.filter(pk=reward_id).first()
     now = timezone.now()
     if reward is None:
-        raise ApplicationError(f"no reward with id {reward_id}", code="not_found", field="reward")
+        raise not_found("reward", reward_id, field="reward")
     if not reward.active:
         raise ApplicationError(
-            f"{reward.name} is not available", code="reward_unavailable", field="reward"
+            f"{reward.name} is not available.", code="reward_unavailable", field="reward"
         )
     if (reward.valid_from and now < reward.valid_from) or (
         reward.valid_until and now >= reward.valid_until
     ):
         raise ApplicationError(
-            f"{reward.name} is not valid today", code="reward_unavailable", field="reward"
+            f"{reward.name} is not valid today.", code="reward_unavailable", field="reward"
         )
     if reward.stock is not None:
         # Conditional update: two members racing for the last item cannot both get it.
         taken = Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
         if not taken:
             raise ApplicationError(
-                f"{reward.name} is out of stock", code="out_of_stock", field="reward"
+                f"{reward.name} is out of stock.", code="out_of_stock", field="reward"
             )
     program = Program.get()
     donation = reward.kind == Reward.Kind.DONATION
@@ -618,17 +573,18 @@ def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Red
     """Give a redemption's points back to the lots they came from (their expiry unchanged)."""
     redemption = Redemption.objects.filter(pk=redemption_id).first()
     if redemption is None:
-        raise ApplicationError(f"no redemption with id {redemption_id}", code="not_found")
+        raise not_found("redemption", redemption_id)
     member = Member.lock(redemption.member_id)
     redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
     if redemption.status == Redemption.Status.CANCELLED:
         raise ApplicationError(
-            f"redemption {redemption.code} is already cancelled", code="already_cancelled"
+            f"The redemption {redemption.code} is already cancelled.", code="already_cancelled"
         )
     if redemption.status == Redemption.Status.USED:
         what = "a donation" if redemption.cause else "a used code"
         raise ApplicationError(
-            f"redemption {redemption.code} is {what} and cannot be cancelled", code="already_used"
+            f"The redemption {redemption.code} is {what} and cannot be cancelled.",
+            code="already_used",
         )
     debit = LedgerEntry.objects.get(redemption=redemption, kind=LedgerEntry.Kind.REDEEM)
     posting = Posting(
@@ -666,10 +622,12 @@ def use_redemption(*, code: str) -> Redemption:
     code = (code or "").strip().upper()
     redemption = Redemption.objects.select_for_update().filter(code=code).first()
     if redemption is None:
-        raise ApplicationError(f"unknown redemption code {code!r}", code="not_found", field="code")
+        raise ApplicationError(
+            f"The redemption code {code!r} is unknown.", code="not_found", field="code"
+        )
     if redemption.status != Redemption.Status.ISSUED:
         raise ApplicationError(
-            f"redemption code {code} is {redemption.get_status_display().lower()}",
+            f"The redemption code {code} is {redemption.get_status_display().lower()}.",
             code="code_not_usable",
             field="code",
         )
@@ -760,13 +718,16 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
     included, so that the member's balance and pending points end at zero and the
     points leave the liability as forfeited. Redemption codes already issued stay
     valid: the member paid for them before closing. A debt (negative balance) is left
-    as it is: it is owed to the program, not points of the member. Returns the entry,
-    or None when there was nothing to forfeit.
+    as it is: it is owed to the program, not points of the member. The member's login
+    can no longer sign in and its sessions end. Returns the entry, or None when there
+    was nothing to forfeit.
     """
     member = lock_member(member_id)
     if member.status == Member.Status.CLOSED:
         raise ApplicationError(
-            f"member {member.email} is already closed", code="already_closed", field="member"
+            f"The member {member.email} is already closed.",
+            code="already_closed",
+            field="member",
         )
     lots = list(
         PointLot.objects.select_for_update()
@@ -791,12 +752,16 @@ def close_membership(*, member_id: int, user=None) -> LedgerEntry | None:
         )
     member.status = Member.Status.CLOSED
     member.save(update_fields=["status", "updated_at"])
+    if member.user is not None:  # a closed membership has no login: it ends here
+        end_login(user=member.user)
     return entry
 
 
-# ---------------------------------------------------------------- expiry (rewards/expiry.py)
-# Re-exported so that callers find every write in services; the SQL lives in expiry.py.
-
+# ---------------------------------------------------------------- adjustments, expiry
+# Re-exported so that callers find every write in services; they live in adjustments.py
+# (with the approval of large ones) and expiry.py (with its SQL).
+from .adjustments import ADJUSTMENT_TEXT as ADJUSTMENT_TEXT  # noqa: E402
+from .adjustments import adjust_points as adjust_points  # noqa: E402
 from .expiry import apply_expiry_policy_to_open_lots as apply_expiry_policy_to_open_lots  # noqa: E402
 from .expiry import expire_points as expire_points  # noqa: E402
 from .expiry import expiry_preview as expiry_preview  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = sorted(
     path.stem
-    for app in ("members", "rewards", "referrals", "reporting")
+    for app in ("members", "rewards", "referrals", "reporting", "loyalty")
     for path in (ROOT / app / "management" / "commands").glob("*.py")
     if not path.stem.startswith("_")
 )

@@ -1,7 +1,9 @@
 """Routes of the API under /api/v1/ (included from loyalty/urls.py)."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import path, register_converter
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 from .views import ledger, me, members, purchases, redemptions
 
@@ -61,6 +63,12 @@ urlpatterns = [
     path("ledger/", ledger.LedgerListView.as_view(), name="api-ledger"),
     path("me/", me.MeView.as_view(), name="api-me"),
     path("me/ledger/", me.MeLedgerView.as_view(), name="api-me-ledger"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Redoc draws with styled-components, which inject <style> elements: this page alone
+    # allows inline styles (never inline scripts). Swagger UI needs neither.
+    path(
+        "redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularRedocView.as_view(url_name="schema")),
+        name="api-redoc",
+    ),
 ]

@@ -8,10 +8,11 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
+from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 
 from .. import tasks
-from ..models import ImportJob
+from ..models import Channel, ImportJob
 from . import jobs
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -30,6 +31,15 @@ class ImportJobForm(forms.ModelForm):
             "decimal_comma",
         ]
 
+    def clean_channel(self):
+        code = self.cleaned_data["channel"].strip()
+        known = sorted(Channel.objects.values_list("code", flat=True))
+        if code and code not in known:
+            raise forms.ValidationError(
+                f"Channel '{code}' does not exist; channels: {', '.join(known) or 'none'}."
+            )
+        return code
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(ALLOWED):
@@ -38,7 +48,7 @@ class ImportJobForm(forms.ModelForm):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     form = ImportJobForm
     change_form_template = "admin/rewards/importjob/change_form.html"
     list_display = ["__str__", "file", "status", "created_by", "created_at", "finished_at"]
@@ -116,6 +126,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                 )
                 if key in summary
             ],
+            "problems": summary.get("problems", []),
             "errors": summary.get("errors", []),
             "preview": summary.get("preview", []),
             "can_confirm": job.status == ImportJob.Status.PREVIEWED

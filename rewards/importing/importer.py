@@ -25,10 +25,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
-from .. import config, earning, services, signals
+from .. import config, earning, services, signals, validation
 from ..ledger import lot_expiry
 from ..models import (
     Channel,
@@ -93,6 +94,7 @@ class Report:
     without_member: int = 0
     refunded: int = 0
     errors: list[RowError] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # about the whole file, said once
     rejected_path: str = ""
     preview: list[dict] = field(default_factory=list)
     dry_run: bool = False
@@ -112,7 +114,8 @@ class ImportRejected(Exception):
     def __init__(self, report: Report):
         self.report = report
         super().__init__(
-            f"{report.rejected} invalid row(s): nothing was imported"
+            "".join(f"{problem}; " for problem in report.problems)
+            + f"{report.rejected} invalid row(s): nothing was imported"
             + (f"; see {report.rejected_path}" if report.rejected_path else "")
         )
 
@@ -144,8 +147,11 @@ class _Rejects:
         if self._writer is None:
             self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115
             self._writer = csv.writer(self._file)
-            self._writer.writerow(["row", "column", "reason", *self.headers])
-        self._writer.writerow([row.row, column, reason, *row.raw])
+            self._writer.writerow(
+                [safe_cell(cell) for cell in ["row", "column", "reason", *self.headers]]
+            )
+        # The cells are the uploaded file's, as they came: a spreadsheet must not run them.
+        self._writer.writerow([safe_cell(cell) for cell in [row.row, column, reason, *row.raw]])
 
     def close(self) -> str:
         if self._file is not None:
@@ -205,9 +211,19 @@ class Importer:
             default_currency=self.program.currency,
             tz=self.tz,
             now=self.now,
+            limits=validation.limits(self.program),
             decimal_comma=self.options.decimal_comma,
             encoding=self.options.encoding,
         )
+
+    def _channel_error(self, row: Row) -> RowError:
+        return RowError(row.row, "channel", self._channel_problem(row.channel))
+
+    def _channel_problem(self, code: str) -> str:
+        known = ", ".join(sorted(self.channels)) or "none (add one in the admin)"
+        if not code:
+            return f"the file has no channel column and no channel was chosen; channels: {known}"
+        return f"channel {code!r} does not exist; channels: {known}"
 
     def _has_orders(self, channel: Channel) -> bool:
         """Whether the channel had any order when the import began (a first import: none).
@@ -313,15 +329,17 @@ class Importer:
         invalid: set[int] = set()
         report = self.report
 
-        def reject(row: Row, problems: list[RowError]) -> None:
+        def reject(row: Row, problems: list[RowError], *, listed: bool = True) -> None:
             report.rejected += 1
             invalid.add(row.row)
-            for problem in problems:
+            for problem in problems if listed else []:
                 if len(report.errors) < MAX_ERRORS_KEPT:
                     report.errors.append(problem)
             rejects.write(
                 row, "; ".join(p.reason for p in problems), "; ".join(p.column for p in problems)
             )
+
+        unknown_channels: set[str] = set()
 
         first_batch = True
         for batch in _batches(iter(reader), self.options.batch_size):
@@ -331,9 +349,11 @@ class Importer:
             report.rows_read += len(batch)
             good = []
             for row in batch:
-                if not row.errors and row.channel not in self.channels:
-                    known = ", ".join(self.channels) or "none defined"
-                    row.error("channel", f"unknown channel {row.channel!r} (known: {known})")
+                if row.channel not in self.channels:  # said once for the file, not per row
+                    unknown_channels.add(row.channel)
+                    if not row.errors:
+                        reject(row, [self._channel_error(row)], listed=False)
+                        continue
                 if row.errors:
                     reject(row, row.errors)
                 elif row.status == "skip":
@@ -353,8 +373,8 @@ class Importer:
                         report.changed += 1
                         rejects.write(
                             row,
-                            f"order {row.order_id} is already recorded with different values "
-                            f"({difference}): not applied",
+                            f"The order {row.order_id} is already recorded with different values "
+                            f"({difference}): not applied.",
                             "order_id",
                         )
                     else:
@@ -365,6 +385,7 @@ class Importer:
             connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
             self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
 
+        report.problems += [self._channel_problem(code) for code in sorted(unknown_channels)]
         repeated = scratch.repeated_rows()
         if repeated:
             for row in self._reader():
@@ -375,8 +396,8 @@ class Importer:
                             RowError(
                                 row.row,
                                 "order_id",
-                                f"order {row.order_id} (channel {row.channel}) "
-                                "appears more than once in the file",
+                                f"The order {row.order_id} (channel {row.channel}) "
+                                "appears more than once in the file.",
                             )
                         ],
                     )
@@ -404,8 +425,8 @@ class Importer:
                         RowError(
                             row.row,
                             "customer_id",
-                            f"unknown customer id {row.customer_id!r} and no email "
-                            "to enrol a new member",
+                            f"The customer id {row.customer_id!r} is unknown and there is no "
+                            "email to enrol a new member.",
                         )
                     ],
                 )
@@ -442,6 +463,7 @@ class Importer:
                 tier_multiplier=tier[0],
                 tier_name=tier[1],
             )
+            services.within_ceiling(result)  # the settings' bounds make this hold
             cached = (result, Breakdown(result.breakdown))
             if len(self._earn_cache) > 5_000:  # bounded: a few MB
                 self._earn_cache.clear()
@@ -761,15 +783,22 @@ class Importer:
                     if self.options.dry_run:
                         transaction.set_rollback(True)
             except IntegrityError as exc:
-                raise ApplicationError(
-                    f"the database refused the import (nothing was written): {exc}".splitlines()[0],
-                    code="import_conflict",
-                ) from None
+                raise ApplicationError(_refusal(exc), code="import_conflict") from None
         finally:
             scratch.close()
         self.report.written = not self.options.dry_run
         self.report.seconds = time.monotonic() - started
         return self.report
+
+
+def _refusal(exc: IntegrityError) -> str:
+    """The database's refusal in the merchant's words (never a constraint's name)."""
+    if any(mark in str(exc) for mark in ("purchase_channel_order_uniq", "order_id")):
+        return (
+            "An order of the file was recorded by another way while the import ran: nothing "
+            "was written. Run the import again: it skips the orders already recorded."
+        )
+    return "The database refused the import: nothing was written."
 
 
 def import_purchases(path, options: Options | None = None, progress: Progress | None = None):

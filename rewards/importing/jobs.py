@@ -102,5 +102,5 @@ def confirm_job(*, job_id: int) -> ImportJob:
         status=ImportJob.Status.IMPORTING
     )
     if not updated:
-        raise ApplicationError("only a checked import can be confirmed", code="invalid_state")
+        raise ApplicationError("Only a checked import can be confirmed.", code="invalid_state")
     return ImportJob.objects.get(pk=job_id)

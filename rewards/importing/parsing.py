@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -18,12 +18,11 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .. import currencies
+from loyalty.errors import ApplicationError
+
+from .. import currencies, validation
 
 MAX_LINE = 1_000_000  # characters in one physical line: a bigger "line" is not a CSV of orders
-CLOCK_SKEW = timedelta(minutes=5)
-CENT = Decimal("0.01")
-LIMIT = Decimal("1e12")
 
 # Our column names, and the headers that mean them (compared lower-case, with _ and - as spaces).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -175,21 +174,28 @@ _CODE_BEFORE = re.compile(r"^([A-Za-z]{3}|[^\w\s.,+-])\s*")
 _CODE_AFTER = re.compile(r"\s*([A-Za-z]{3}|[^\w\s.,+-])$")
 
 
-def parse_amount(raw: str, *, decimal_comma: bool = False) -> tuple[Decimal, str]:
-    """A positive amount with at most 2 decimals, and the currency code written in it, if any.
+def parse_amount(
+    raw: str,
+    *,
+    limits: validation.Limits | None = None,
+    check=None,
+    decimal_comma: bool = False,
+    label: str = "amount",
+    allow_zero: bool = False,
+) -> tuple[Decimal, str]:
+    """An amount within the program's range (``rewards.validation``: ``limits``, or ``check``
+    made once for many rows), and the currency code written in it, if any.
 
     Accepted: ``1234.50``, ``1,234.50`` (comma groups thousands), ``€12.00``, ``12.00 EUR``.
     ``12,50`` and ``1.234,50`` are refused as ambiguous unless ``decimal_comma``.
     Raises ``ValueError`` with the reason.
     """
+    check = check or validation.amount_checker(label=label, limits=limits, allow_zero=allow_zero)
     text = raw.strip()
     if _PLAIN.fullmatch(text):
-        amount = Decimal(text)
-        if amount <= 0:
-            raise ValueError(f"amount must be greater than zero, not {text}")
-        return amount.quantize(CENT), ""
+        return _in_range(check, Decimal(text)), ""
     if not text:
-        raise ValueError("amount is empty")
+        raise ValueError(f"The {label} is empty.")
     code = ""
     for pattern in (_CODE_BEFORE, _CODE_AFTER):
         match = pattern.search(text)
@@ -200,39 +206,44 @@ def parse_amount(raw: str, *, decimal_comma: bool = False) -> tuple[Decimal, str
             text = pattern.sub("", text, count=1)
     text = text.replace(" ", "").replace("\u00a0", "")
     if text.startswith(("-", "(", "\u2212")) or text.endswith(")"):
-        raise ValueError(f"amount must not be negative: {raw.strip()!r}")
+        raise ValueError(f"The {label} must not be negative: {raw.strip()!r}.")
     if decimal_comma:
         if not _COMMA.fullmatch(text):
-            raise ValueError(f"not an amount: {raw.strip()!r}")
+            raise ValueError(f"{raw.strip()!r} is not an amount.")
         text = text.replace(".", "").replace(",", ".")
     elif _POINT.fullmatch(text):
         text = text.replace(",", "")
     elif _COMMA.fullmatch(text):
         raise ValueError(
-            f"ambiguous amount {raw.strip()!r}: a comma as decimal separator needs --decimal-comma"
+            f"The {label} {raw.strip()!r} is ambiguous: a comma as decimal separator needs "
+            "--decimal-comma (in the admin: 'Amounts are written 1.234,50')."
         )
     else:
-        raise ValueError(f"not an amount: {raw.strip()!r}")
+        raise ValueError(f"{raw.strip()!r} is not an amount.")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not an amount: {raw.strip()!r}") from None
-    if amount <= 0:
-        raise ValueError(f"amount must be greater than zero, not {raw.strip()!r}")
-    if amount != amount.quantize(CENT):
-        raise ValueError(f"amount has more than 2 decimal places: {raw.strip()!r}")
-    if amount >= LIMIT:
-        raise ValueError(f"amount is too large: {raw.strip()!r}")
-    return amount.quantize(CENT), code
+        raise ValueError(f"{raw.strip()!r} is not an amount.") from None
+    return _in_range(check, amount), code
+
+
+def _in_range(check, value):
+    try:
+        return check(value)
+    except ApplicationError as exc:
+        raise ValueError(exc.message) from None
 
 
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 
 
-def parse_when(raw, *, tz, now: datetime) -> datetime:
+def parse_when(
+    raw, *, tz, now: datetime, limits: validation.Limits | None = None, check=None
+) -> datetime:
     """An aware date-time from ISO 8601; without a zone it is in ``tz`` (the program's).
 
-    A date alone means midnight in ``tz``. Raises ``ValueError`` with the reason.
+    A date alone means midnight in ``tz``; it must be within the program's range
+    (``rewards.validation``). Raises ``ValueError`` with the reason.
     """
     if isinstance(raw, datetime):  # from a spreadsheet cell
         moment = raw
@@ -241,7 +252,7 @@ def parse_when(raw, *, tz, now: datetime) -> datetime:
     else:
         text = (raw or "").strip()
         if not text:
-            raise ValueError("the purchase date is empty")
+            raise ValueError("The purchase date is empty.")
         try:
             try:
                 moment = datetime.fromisoformat(text)
@@ -249,15 +260,16 @@ def parse_when(raw, *, tz, now: datetime) -> datetime:
                 moment = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1", text))
         except ValueError as exc:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text):
-                raise ValueError(f"impossible date {text!r} ({exc})") from None
+                raise ValueError(f"{text!r} is an impossible date ({exc}).") from None
             raise ValueError(
-                f"not an ISO 8601 date {text!r} (expected YYYY-MM-DD[ HH:MM[:SS]][+HH:MM])"
+                f"{text!r} is not an ISO 8601 date (expected YYYY-MM-DD[ HH:MM[:SS]][+HH:MM])."
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    if moment > now + CLOCK_SKEW:
-        raise ValueError(f"purchase date {moment.isoformat()} is in the future")
-    return moment
+    check = check or validation.moment_checker(
+        field="purchased_at", label="purchase date", limits=limits, now=now
+    )
+    return _in_range(check, moment)
 
 
 @lru_cache(maxsize=50_000)
@@ -318,6 +330,7 @@ class Reader:
         default_currency: str,
         tz,
         now: datetime,
+        limits: validation.Limits,
         decimal_comma: bool = False,
         encoding: str | None = None,
     ):
@@ -335,6 +348,16 @@ class Reader:
         self.default_currency = default_currency
         self.tz = tz
         self.now = now
+        # The checks of rewards.validation, made once for the whole file.
+        self._when = validation.moment_checker(
+            field="purchased_at", label="purchase date", limits=limits, now=now
+        )
+        self._amounts = {
+            label: validation.amount_checker(
+                label=label, limits=limits, allow_zero=label != "amount"
+            )
+            for label in ("amount", "shipping", "tax", "line price")
+        }
         self.decimal_comma = decimal_comma
         self.encoding = encoding
         self.bytes_read = 0
@@ -450,7 +473,7 @@ class Reader:
             seen_any = True
             if len(cells) != width and not self.is_xlsx:
                 row = Row(row=number, raw=[str(c) for c in cells])
-                row.error("", f"row has {len(cells)} fields, the header has {width}")
+                row.error("", f"The row has {len(cells)} fields, the header has {width}.")
                 if pending:
                     yield pending
                     pending = None
@@ -482,7 +505,9 @@ class Reader:
         if not price:
             return
         try:
-            unit, _ = parse_amount(price, decimal_comma=self.decimal_comma)
+            unit, _ = parse_amount(
+                price, check=self._amounts["line price"], decimal_comma=self.decimal_comma
+            )
             quantity = int(qty)
         except ValueError as exc:
             row.error(lc["price"], str(exc))
@@ -499,22 +524,28 @@ class Reader:
 
         order_id = _cell(cells, get("order_id"))
         if not order_id:
-            row.error(self._header(columns, "order_id"), "order id is empty")
+            row.error(self._header(columns, "order_id"), "The order id is empty.")
         elif len(order_id) > 100:
-            row.error(self._header(columns, "order_id"), "order id is longer than 100 characters")
+            row.error(
+                self._header(columns, "order_id"),
+                "The order id cannot be longer than 100 characters.",
+            )
         row.order_id = order_id
 
         row.channel = _cell(cells, get("channel")) or self.default_channel
         if not row.channel:
-            row.error("channel", "no channel: add a channel column or use --channel")
+            row.error("channel", "No channel: add a channel column or use --channel.")
 
         email = _cell(cells, get("email")).lower()
         if email and not valid_email(email):
-            row.error(self._header(columns, "email"), f"{email!r} is not a valid email address")
+            row.error(self._header(columns, "email"), f"{email!r} is not a valid email address.")
         row.email = email
         customer_id = _cell(cells, get("customer_id"))
         if len(customer_id) > 100:
-            row.error(self._header(columns, "customer_id"), "customer id is longer than 100")
+            row.error(
+                self._header(columns, "customer_id"),
+                "The customer id cannot be longer than 100 characters.",
+            )
         row.customer_id = customer_id
         if not email and not customer_id:
             row.error(
@@ -525,7 +556,10 @@ class Reader:
         index = get("purchased_at")
         try:
             row.purchased_at = parse_when(
-                cells[index] if index is not None else "", tz=self.tz, now=self.now
+                cells[index] if index is not None else "",
+                tz=self.tz,
+                now=self.now,
+                check=self._when,
             )
         except ValueError as exc:
             row.error(self._header(columns, "purchased_at"), str(exc))
@@ -533,33 +567,39 @@ class Reader:
         currency = _cell(cells, get("currency")).upper() or self.default_currency
         row.currency = currency
         if not currencies.is_known(currency):
-            row.error(self._header(columns, "currency"), f"unknown currency {currency!r}")
+            row.error(self._header(columns, "currency"), f"The currency {currency!r} is unknown.")
         elif currency != self.default_currency:
             row.error(
                 self._header(columns, "currency"),
-                f"currency {currency} is not accepted: "
-                f"this program runs in {self.default_currency}",
+                f"The currency {currency} is not accepted: "
+                f"this program runs in {self.default_currency}.",
             )
 
         amount_header = self._header(columns, "amount")
         try:
             row.amount, code = parse_amount(
-                _cell(cells, get("amount")), decimal_comma=self.decimal_comma
+                _cell(cells, get("amount")),
+                check=self._amounts["amount"],
+                decimal_comma=self.decimal_comma,
             )
             if code and code != currency:
-                row.error(amount_header, f"amount is in {code}, the row's currency is {currency}")
+                row.error(
+                    amount_header, f"The amount is in {code}, the row's currency is {currency}."
+                )
         except ValueError as exc:
             row.error(amount_header, str(exc))
         for name in ("shipping", "tax"):
             value = _cell(cells, get(name))
             if value:
                 try:
-                    setattr(row, name, parse_amount(value, decimal_comma=self.decimal_comma)[0])
+                    amount, _ = parse_amount(
+                        value, check=self._amounts[name], decimal_comma=self.decimal_comma
+                    )
+                    setattr(row, name, amount)
                 except ValueError as exc:
-                    if value.strip() not in ("0", "0.00", "0,00"):
-                        row.error(self._header(columns, name), str(exc))
+                    row.error(self._header(columns, name), str(exc))
         if row.shipping + row.tax > row.amount and not row.errors:
-            row.error(self._header(columns, "shipping"), "shipping and tax exceed the amount")
+            row.error(self._header(columns, "shipping"), "The shipping and tax exceed the amount.")
 
         status = _cell(cells, get("status")).lower()
         status = status.removeprefix("wc-")
@@ -572,7 +612,7 @@ class Reader:
         else:
             row.error(
                 self._header(columns, "status"),
-                f"unknown status {status!r} (completed or refunded)",
+                f"The status {status!r} is unknown (completed or refunded).",
             )
 
         row.sku = _cell(cells, get("sku"))[:100]

@@ -66,7 +66,7 @@ def test_enrolling_the_same_email_twice_is_a_409(api, member):
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "duplicate_member",
-        "message": f"a member with email {member.email} already exists",
+        "message": f"A member with the email {member.email} already exists.",
         "field": "email",
     }
 

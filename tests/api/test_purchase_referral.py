@@ -71,7 +71,7 @@ def test_a_self_referral_is_refused_and_the_purchase_is_still_recorded(api, ann)
     assert body["referral"]["attached"] is False
     assert body["referral"]["error"] == {
         "code": "self_referral",
-        "message": "a member cannot refer themselves",
+        "message": "A member cannot refer themselves.",
     }
     assert Purchase.objects.filter(pk=body["id"]).exists()
     assert not Referral.objects.exists()

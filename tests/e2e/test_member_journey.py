@@ -7,7 +7,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.sessions.backends.db import SessionStore
 
 from members.models import Member, User
-from rewards import portal, services
+from referrals.selectors import referral_summary
+from referrals.services import ensure_referral_code
+from rewards import services
 from rewards.models import Redemption
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory, RewardFactory
 
@@ -104,20 +106,12 @@ def test_a_member_joins_earns_redeems_and_sees_only_their_own_data(new_page, sho
 
 
 def test_signing_up_with_a_referral_link_records_the_referral(new_page, shop, mailoutbox):
-    summary = portal.optional("referrals.selectors", "referral_summary")
-    apply = portal.optional("referrals.services", "apply_referral_from_session")
-    if summary is None or apply is None:
-        pytest.skip(
-            "the referrals app does not provide referral_summary / apply_referral_from_session "
-            "yet: the code is kept through sign-up (checked in the journey test), recording "
-            "the referral is the referrals app's part"
-        )
     referrer = MemberFactory(email="referrer@example.com")
-    code = summary(referrer)["code"]
+    code = ensure_referral_code(member_id=referrer.pk).code
     page = new_page()
     sign_up_and_verify(page, mailoutbox, "friend@example.com", code)
     sign_in(page, "friend@example.com")
-    assert summary(referrer)["friends_joined"] == 1
+    assert referral_summary(referrer).friends_joined == 1
 
 
 def test_the_home_page_fits_a_phone_screen(new_page, shop):

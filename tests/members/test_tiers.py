@@ -276,24 +276,24 @@ def test_only_a_paid_tier_can_be_assigned_for_a_fee(member, ladder):
 def test_progress_shows_what_the_next_tier_needs_and_by_when(member, ladder):
     buy(member, "40.00", "A1")
     progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
-    assert progress["tier_name"] == "Regular"
-    assert progress["next_tier"].name == "Silver"
-    assert (progress["value"], progress["missing"]) == (Decimal("40"), Decimal("60"))
-    assert progress["by"] == next_year_start()
+    assert progress.tier_name == "Regular"
+    assert progress.next_tier.name == "Silver"
+    assert (progress.value, progress.missing) == (Decimal("40"), Decimal("60"))
+    assert progress.by == next_year_start()
 
 
 def test_progress_at_the_top_tier_has_no_next_tier(member, ladder):
     buy(member, "1000.00", "A1")
     progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
-    assert (progress["tier_name"], progress["next_tier"]) == ("Gold", None)
-    assert progress["earn_multiplier"] == Decimal("3")
+    assert (progress.tier_name, progress.next_tier) == ("Gold", None)
+    assert progress.earn_multiplier == Decimal("3")
 
 
 def test_it_validates_ownership_of_tier_measures(member, other_member, ladder):
     buy(member, "500.00", "A1")
     assert tier_of(other_member) is None
     progress = selectors.tier_progress(other_member)
-    assert progress["value"] == 0
+    assert progress.value == 0
     assert list(selectors.tier_history(other_member)) == []
 
 
@@ -321,7 +321,7 @@ def test_the_task_evaluates_tiers(member, ladder):
 def test_progress_says_a_tier_reached_this_year_is_kept_to_the_end_of_next_year(member, ladder):
     buy(member, "100.00", "A1")
     progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
-    assert (progress["tier_name"], progress["keeps_until"]) == ("Silver", next_year_start(2))
+    assert (progress.tier_name, progress.keeps_until) == ("Silver", next_year_start(2))
 
 
 def test_a_late_refund_does_not_drop_a_member_until_the_next_period_ends(member, program):

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from members.models import Member
-from rewards import portal
-from tests.factories import UserFactory
+from referrals.models import Referral
+from referrals.services import ensure_referral_code
+from tests.factories import MemberFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,53 +28,35 @@ def test_a_malformed_referral_code_is_ignored(client, program):
     assert "referral_code" not in client.session
 
 
-def test_a_new_members_first_page_hands_the_referral_to_the_referrals_app(
-    client, program, monkeypatch
-):
+def test_a_new_members_first_page_records_the_referral_of_the_link_they_followed(client, program):
     from allauth.account.models import EmailAddress
 
-    seen = []
-    monkeypatch.setattr(
-        portal,
-        "optional",
-        lambda m, name: (
-            (lambda request, member: seen.append(member.email))
-            if name == "apply_referral_from_session"
-            else None
-        ),
-    )
-    client.get("/accounts/signup/?ref=ANN42")
+    referrer = MemberFactory(email="referrer@example.com")
+    code = ensure_referral_code(member_id=referrer.pk).code
+    client.get(f"/accounts/signup/?ref={code}")
     user = UserFactory(email="friend@example.com")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     client.force_login(user)
     client.get("/")
     client.get("/")
-    assert seen == ["friend@example.com"]  # once: when the membership was created
+    referral = Referral.objects.get()  # once: when the membership was created
+    assert (referral.referrer, referral.referee.email) == (referrer, "friend@example.com")
 
 
-def test_an_existing_customer_claiming_their_membership_is_not_a_referral(
-    client, program, monkeypatch
-):
-    seen = []
-    monkeypatch.setattr(
-        portal,
-        "optional",
-        lambda m, name: (
-            (lambda *a: seen.append(a)) if name == "apply_referral_from_session" else None
-        ),
-    )
-    session = client.session
-    session["referral_code"] = "ANN42"
-    session.save()
+def test_an_existing_customer_claiming_their_membership_is_not_a_referral(client, program):
     from allauth.account.models import EmailAddress
 
+    referrer = MemberFactory(email="referrer@example.com")
+    session = client.session
+    session["referral_code"] = ensure_referral_code(member_id=referrer.pk).code
+    session.save()
     Member.objects.create(email="old@example.com")  # imported, no login yet
     user = UserFactory(email="old@example.com")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     client.force_login(user)
     client.get("/")
     assert Member.objects.get(email="old@example.com").user == user
-    assert seen == []
+    assert not Referral.objects.exists()
 
 
 def test_failed_portal_logins_are_rate_limited(client, program):
@@ -171,27 +154,19 @@ def test_a_staff_login_does_not_join_the_program_by_opening_the_portal(client, p
     assert not Member.objects.filter(email="boss@example.com").exists()
 
 
-def test_a_failing_referral_does_not_stop_the_new_member_joining(client, program, monkeypatch):
+def test_a_refused_referral_does_not_stop_the_new_member_joining(client, program):
     from allauth.account.models import EmailAddress
 
-    from loyalty.errors import ApplicationError
-
-    def refuse(request, member):
-        raise ApplicationError("you cannot refer yourself")
-
-    monkeypatch.setattr(
-        portal,
-        "optional",
-        lambda m, name: refuse if name == "apply_referral_from_session" else None,
-    )
+    referrer = MemberFactory(email="s.elf@gmail.com")  # the same Gmail box: a self-referral
     session = client.session
-    session["referral_code"] = "SELF"
+    session["referral_code"] = ensure_referral_code(member_id=referrer.pk).code
     session.save()
-    user = UserFactory(email="self@example.com")
+    user = UserFactory(email="self@gmail.com")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     client.force_login(user)
     assert client.get("/").status_code == 200
-    assert Member.objects.get(email="self@example.com").user == user
+    assert Member.objects.get(email="self@gmail.com").user == user
+    assert not Referral.objects.exists()
 
 
 def test_a_forgotten_password_is_reset_through_the_emailed_link(client, program, mailoutbox):

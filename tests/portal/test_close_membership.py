@@ -5,12 +5,13 @@ from django.urls import reverse
 
 from loyalty.errors import ApplicationError
 from members.models import Member
+from members.services import set_member_status
 from rewards import services
 from rewards.models import LedgerEntry, Redemption
 from tests.factories import MemberFactory, RewardFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
-from .conftest import buy
+from .conftest import buy, login_member
 
 
 def test_closing_forfeits_spendable_and_pending_points_in_one_entry(member, web, program):
@@ -68,8 +69,19 @@ def test_closing_from_the_portal_forfeits_and_signs_out(client, signed_in):
     assert_ledger_consistent()
 
 
-def test_a_closed_member_sees_the_closure_and_cannot_reach_the_rewards(client, signed_in):
-    services.close_membership(member_id=signed_in.pk)
+def test_closing_a_membership_ends_its_login_and_its_open_sessions(client, signed_in):
+    user = Member.objects.get(pk=signed_in.pk).user
+    services.close_membership(member_id=signed_in.pk)  # e.g. by staff, while signed in
+    response = client.get(reverse("portal:rewards"))
+    assert response.status_code == 302 and response.wsgi_request.user.is_anonymous
+    user.refresh_from_db()
+    assert not user.is_active and not user.has_usable_password()
+    assert not client.login(email=user.email, password="correct horse battery staple")
+
+
+def test_a_closed_member_whose_login_survived_sees_the_closure_only(client, program):
+    member = login_member(client, "old@example.com")
+    set_member_status(member_id=member.pk, status=Member.Status.CLOSED)  # no forfeit, no logout
     assert b"membership is closed" in client.get(reverse("portal:home")).content
     assert client.get(reverse("portal:rewards")).status_code == 302
 

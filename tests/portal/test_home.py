@@ -2,14 +2,17 @@
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
 
+from loyalty.portal.home import card_code
 from members.models import Member
 from members.selectors import find_member
-from rewards import portal, services
-from tests.factories import MemberFactory
+from rewards import services
+from rewards.models import Redemption
+from tests.factories import MemberFactory, RewardFactory, TierFactory
 
 from .conftest import buy, login_member
 
@@ -38,32 +41,44 @@ def test_home_warns_about_points_expiring_within_30_days(client, signed_in):
 
 def test_home_shows_a_qr_code_and_the_card_code_in_text(client, signed_in):
     page = client.get("/").content.decode()
-    code = portal.card_code(signed_in)
+    code = card_code(signed_in)
     assert "<svg" in page and code in page
 
 
 def test_the_card_shows_a_code_that_finds_the_member_at_the_till(signed_in):
-    code = portal.card_code(signed_in)
+    code = card_code(signed_in)
     assert code == signed_in.card_code
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{16}", code)  # readable aloud, never a formula
     assert find_member(card_code=code) == signed_in
 
 
-def test_home_hides_the_tier_section_when_tiers_are_not_available(client, signed_in, monkeypatch):
-    monkeypatch.setattr(portal, "optional", lambda module, name: None)
+def test_home_hides_the_tier_section_when_the_program_has_no_tiers(client, signed_in):
     assert b"Your tier" not in client.get("/").content
 
 
-def test_home_shows_tier_progress_from_the_tiers_app(client, signed_in, monkeypatch):
-    def tier_progress(member):
-        return {"tier_name": "Silver", "measure": 300, "next_tier_name": "Gold", "missing": 200}
-
-    monkeypatch.setattr(
-        portal, "optional", lambda module, name: tier_progress if name == "tier_progress" else None
-    )
-    page = client.get("/").content.decode()
+def test_home_shows_the_progress_of_a_member_below_the_top_tier(client, signed_in):
+    TierFactory(name="Silver", rank=1, threshold=Decimal("100"))
+    TierFactory(name="Gold", rank=2, threshold=Decimal("500"))
+    buy(signed_in, 400, order_id="T1")  # 400 points: Silver, 100 short of Gold
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
     assert "Your tier: Silver" in page
-    assert 'value="60"' in page and "200 more to reach Gold" in page
+    assert 'value="80"' in page and "100 more points to reach Gold" in page
+
+
+def test_home_shows_the_spend_still_missing_for_a_tier_on_the_amount_spent(client, signed_in):
+    TierFactory(name="Spender", rank=1, measure="spend", threshold=Decimal("250"))
+    buy(signed_in, 100, order_id="S1")
+    page = client.get("/").content.decode()
+    assert "Your tier: Member" in page and "Spend 150.00 EUR more to reach Spender" in page
+
+
+def test_home_thanks_a_member_at_the_top_tier(client, signed_in):
+    TierFactory(name="Gold", rank=1, threshold=Decimal("100"))
+    buy(signed_in, 150, order_id="G1")
+    page = client.get("/").content.decode()
+    assert "Your tier: Gold" in page and "top tier" in page
 
 
 def test_home_reads_the_database_a_handful_of_times_whatever_the_history(
@@ -120,3 +135,20 @@ def test_an_imported_customer_claims_their_membership_and_sees_their_history(cli
     page = client.get(reverse("portal:history")).content.decode()
     assert "Purchase #IMPORTED-7" in page
     assert Member.objects.get(pk=imported.pk).user == user
+
+
+def test_points_past_their_expiry_date_are_not_spendable_before_the_nightly_job(client, signed_in):
+    buy(signed_in, 40, order_id="LAPSED", days_ago=400)  # expired 35 days ago, job not run
+    buy(signed_in, 60, order_id="FRESH", days_ago=1)
+    assert Member.objects.get(pk=signed_in.pk).points_balance == 100  # the cache still has them
+    reward = RewardFactory(name="Tote bag", points_cost=80)
+    home = client.get("/").content.decode()
+    assert 'data-testid="balance">60 points' in home and "worth 0.60 EUR" in home
+    assert "40 points have passed their expiry date" in home
+    rewards = client.get(reverse("portal:rewards")).content.decode()
+    assert "60 points</strong> to spend" in rewards
+    assert "20 more points needed" in rewards.split("Coming within reach")[1]
+    confirm = client.get(reverse("portal:redeem", args=[reward.pk])).content.decode()
+    assert "You need 80 points and have 60" in confirm
+    client.post(reverse("portal:redeem", args=[reward.pk]), {"token": "t" * 32})
+    assert not Redemption.objects.filter(member=signed_in).exists()

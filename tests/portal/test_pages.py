@@ -5,7 +5,9 @@ from datetime import date
 from django.urls import reverse
 
 from members.models import Member
-from rewards import portal, services
+from referrals.models import ReferralCode
+from referrals.services import attach_referral
+from rewards import services
 from rewards.models import Redemption
 from tests.factories import MemberFactory, RewardFactory
 from tests.helpers import assert_ledger_consistent, balance
@@ -109,28 +111,14 @@ def test_past_redemptions_are_listed_with_their_codes(client, signed_in):
     assert redemption.code in page and "Tote bag" in page
 
 
-def test_referrals_page_shows_the_link_and_counts_from_the_referrals_app(
-    client, signed_in, monkeypatch
-):
-    def referral_summary(member):
-        return {
-            "code": "ANN42",
-            "link_path": "/accounts/signup/?ref=ANN42",
-            "joined": 3,
-            "rewarded": 1,
-        }
-
-    monkeypatch.setattr(
-        portal, "optional", lambda m, name: referral_summary if name == "referral_summary" else None
-    )
+def test_referrals_page_shows_the_members_link_and_how_their_friends_did(client, signed_in):
     page = client.get(reverse("portal:referrals")).content.decode()
-    assert 'value="http://testserver/accounts/signup/?ref=ANN42"' in page
-    assert "3 friends joined, 1 rewarded" in page and "data-copy" in page
-
-
-def test_referrals_page_says_so_when_referrals_are_not_available(client, signed_in, monkeypatch):
-    monkeypatch.setattr(portal, "optional", lambda m, name: None)
-    assert b"not available yet" in client.get(reverse("portal:referrals")).content
+    code = ReferralCode.objects.get(member=signed_in).code
+    assert f'value="http://testserver/r/{code}/"' in page
+    assert "0 friends joined, 0 rewarded" in page and "data-copy" in page
+    friend = MemberFactory(email="friend@example.com")
+    attach_referral(referee_member_id=friend.pk, code=code, source="signup")
+    assert "1 friend joined" in client.get(reverse("portal:referrals")).content.decode()
 
 
 def test_profile_saves_name_birthday_and_preferences(client, signed_in):

@@ -101,7 +101,7 @@ def test_an_action_over_its_limit_shows_the_reason_in_the_admin(staff_client, me
     url = reverse("admin:members_member_record-action", args=[member.pk])
     staff_client.post(url, {"rule": "review"})
     response = staff_client.post(url, {"rule": "review"})
-    assert b"limit reached" in response.content
+    assert b"the limit is reached" in response.content
     assert LedgerEntry.objects.filter(member=member).count() == 1
 
 

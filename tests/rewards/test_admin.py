@@ -73,7 +73,7 @@ def test_staff_adjustment_without_a_reason_is_refused(staff_client, member):
 def test_staff_adjustment_beyond_the_balance_shows_the_reason(staff_client, member):
     url = reverse("admin:members_member_adjust", args=[member.pk])
     response = staff_client.post(url, {"points": "-5", "reason": "oops"})
-    assert b"cannot remove 5 points" in response.content
+    assert b"Cannot remove 5 points" in response.content
 
 
 def test_staff_records_a_purchase_and_sees_points_by_rule(staff_client, member):

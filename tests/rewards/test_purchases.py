@@ -103,7 +103,7 @@ def test_a_float_amount_is_refused_because_money_is_decimal(member):
 
 
 def test_an_unknown_currency_is_refused(member):
-    with pytest.raises(ApplicationError, match="unknown currency") as exc:
+    with pytest.raises(ApplicationError, match="is unknown") as exc:
         buy(member, currency="ZZZ")
     assert exc.value.field == "currency"
     assert Purchase.objects.count() == 0

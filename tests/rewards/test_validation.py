@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from loyalty.errors import ApplicationError
 from members.validation import check_birthday
@@ -36,6 +38,8 @@ def test_a_plain_amount_in_ascii_digits_is_accepted(text):
         ("-5", "more than zero"),
         ("1000000.01", "at most 1,000,000.00"),
         ("9999999999.99", "at most 1,000,000.00"),
+        ("9" * 30, "at most 1,000,000.00"),  # no cents in 28 digits: never an exception
+        ("9" * 30 + ".5", "at most 1,000,000.00"),
     ],
 )
 def test_an_amount_out_of_range_or_not_plain_digits_is_refused_in_words(value, says):
@@ -172,3 +176,201 @@ def test_it_validates_ownership_a_balance_counts_only_the_members_own_lots(
     services.record_purchase(channel="web", order_id="1", amount="40.00", member_id=member.pk)
     assert member_balance(other_member).points == 0
     assert member_balance(member).spendable == 40
+
+
+# ---------------------------------------------------------------- counts, stock, settings
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [(-1, "from 0 to 365"), (366, "from 0 to 365"), ("7", "whole number"), (1.5, "whole number")],
+)
+def test_a_count_out_of_its_range_is_refused_in_words(value, says):
+    with pytest.raises(ApplicationError, match=says) as error:
+        validation.check_count(value, field="days", label="return window", maximum=365)
+    assert error.value.field == "days"
+
+
+def test_a_stock_is_empty_for_unlimited_or_up_to_ten_million():
+    assert validation.check_stock(None) is None
+    assert validation.check_stock(0) == 0
+    with pytest.raises(ApplicationError, match="The stock must be from 0 to 10,000,000."):
+        validation.check_stock(10_000_001)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [("0.01", True), ("100", True), ("0", False), ("100.5", False)]
+)
+def test_a_percentage_is_more_than_0_and_at_most_100(value, ok):
+    if ok:
+        assert validation.check_percent(value, field="p") == Decimal(value)
+    else:
+        with pytest.raises(ApplicationError, match="more than 0 and at most 100"):
+            validation.check_percent(value, field="p")
+
+
+def test_a_point_value_has_up_to_4_decimals_and_at_most_100():
+    assert validation.check_point_value("0.0125") == Decimal("0.0125")
+    with pytest.raises(ApplicationError, match="at most 4 decimal places"):
+        validation.check_point_value("0.00001")
+    with pytest.raises(ApplicationError, match="at most 100"):
+        validation.check_point_value("101")
+
+
+def test_the_earn_rate_is_at_most_100_points_per_unit():
+    assert validation.check_earn_rate(1, per=Decimal("10.00")) == Decimal("0.1")
+    with pytest.raises(ApplicationError, match="at most 100 points per 1.00 spent"):
+        validation.check_earn_rate(101, per=Decimal("1.00"))
+
+
+def test_a_planned_date_may_be_in_the_future_but_not_a_century_away():
+    now = timezone.now()
+    later = now + timedelta(days=400)
+    assert validation.check_moment(later, field="ends_at", limits=LIMITS, allow_future=True)
+    with pytest.raises(ApplicationError, match="too far in the future"):
+        validation.check_moment(
+            now + timedelta(days=365 * 101), field="ends_at", limits=LIMITS, allow_future=True
+        )
+
+
+# ---------------------------------------------------------------- thresholds and the ceiling
+
+
+def test_a_purchase_above_the_large_amount_asks_a_question():
+    assert validation.large_purchase_question(Decimal("10000.00"), LIMITS) is None
+    assert validation.large_purchase_question(Decimal("25000.00"), LIMITS) == (
+        "Are you sure? 25,000.00 is above your large-purchase threshold of 10,000.00."
+    )
+
+
+def test_an_adjustment_above_the_large_points_needs_approval_either_way():
+    assert not validation.needs_approval(10_000, LIMITS)
+    assert validation.needs_approval(10_001, LIMITS)
+    assert validation.needs_approval(-10_001, LIMITS)
+
+
+def test_the_ceiling_formula_with_the_defaults():
+    from rewards import earning
+
+    most = earning.most_points(
+        max_amount=Decimal("1000000.00"),
+        earn_points=1,
+        earn_per_amount=Decimal("1.00"),
+        tier_multiplier=Decimal("1.5"),
+        rule_multipliers=[Decimal("2")],
+        bonuses=[500],
+    )
+    assert most == 1_000_000 * 5 // 2 + 500 + 4
+    validation.check_purchase_ceiling(most, field="f", label="x", max_amount=Decimal(1))
+    with pytest.raises(ApplicationError, match="more than the 100,000,000 points"):
+        validation.check_purchase_ceiling(10**8 + 1, field="f", label="x", max_amount=Decimal(1))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    earn_points=st.integers(1, 1000),
+    cents=st.integers(1, 100_000),
+    amount_cents=st.integers(1, 100_000_000),
+    tier=st.decimals("1", "100", places=2),
+    multipliers=st.lists(st.decimals("1", "100", places=2), max_size=3),
+    bonuses=st.lists(st.integers(0, 1_000_000), max_size=2),
+    rounding=st.sampled_from(["floor", "half_up", "ceiling"]),
+)
+def test_the_ceiling_formula_bounds_what_a_purchase_earns(
+    earn_points, cents, amount_cents, tier, multipliers, bonuses, rounding
+):
+    """The documented arithmetic is an upper bound of the real calculation, whatever the
+    settings: the admin's checks of programs, rules and tiers can rely on it."""
+    from rewards import earning
+    from rewards.models import Channel, EarnRule, Program
+
+    program = Program(
+        earn_points=earn_points, earn_per_amount=Decimal(cents) / 100, rounding=rounding
+    )
+    rules = [
+        EarnRule(name=f"m{i}", kind="multiplier", multiplier=m) for i, m in enumerate(multipliers)
+    ]
+    rules += [EarnRule(name=f"b{i}", kind="bonus", bonus_points=b) for i, b in enumerate(bonuses)]
+    amount = Decimal(amount_cents) / 100
+    result = earning.calculate(
+        program=program,
+        rules=rules,
+        channel=Channel(code="web", earns_points=True),
+        amount=amount,
+        purchased_at=timezone.now(),
+        tier_multiplier=tier,
+    )
+    most = earning.most_points(
+        max_amount=amount,
+        earn_points=earn_points,
+        earn_per_amount=Decimal(cents) / 100,
+        tier_multiplier=tier,
+        rule_multipliers=multipliers,
+        bonuses=bonuses,
+    )
+    assert result.points <= most
+
+
+def test_a_purchase_that_would_earn_past_the_ceiling_is_refused(member, web, program):
+    from rewards.models import EarnRule
+
+    program.max_purchase_amount = Decimal("99999999.99")
+    program.save()
+    EarnRule.objects.create(name="Typo x100", multiplier=Decimal("100"))  # around the admin
+    with pytest.raises(ApplicationError, match="would earn must be at most 100,000,000"):
+        services.record_purchase(
+            channel="web", order_id="X", amount="5000000.00", member_id=member.pk
+        )
+    assert not Purchase.objects.exists()
+
+
+# ---------------------------------------------------------------- in models
+
+
+def test_a_field_validator_says_the_checks_sentence():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validation.Within("count", "times per period", minimum=1, maximum=1000)(5000)
+    assert error.value.messages == ["The times per period must be from 1 to 1,000."]
+
+
+def test_no_column_range_validator_is_added_beside_ours():
+    from rewards.models import Program
+
+    field = Program._meta.get_field("max_points_per_entry")
+    limits = [v.limit_value for v in field.validators if hasattr(v, "limit_value")]
+    assert 2147483647 not in limits and 9223372036854775807 not in limits
+
+
+def test_every_check_constraint_has_a_message_in_words():
+    from django.apps import apps
+    from django.db.models import CheckConstraint
+
+    for app in ("members", "rewards", "referrals"):
+        for model in apps.get_app_config(app).get_models():
+            for constraint in model._meta.constraints:
+                if isinstance(constraint, CheckConstraint):
+                    message = constraint.get_violation_error_message()
+                    assert constraint.name not in message, f"{model.__name__}: {message}"
+                    assert message[0].isupper() and message.endswith("."), message
+
+
+# ---------------------------------------------------------------- tiers rise with rank
+
+
+def test_tier_thresholds_must_rise_with_rank():
+    from members.models import Tier
+    from members.validation import check_tier_order
+
+    silver = Tier(name="Silver", rank=1, threshold=Decimal(500), measure="points")
+    gold = Tier(name="Gold", rank=2, threshold=Decimal(400), measure="points")
+    with pytest.raises(
+        ApplicationError, match="Gold \\(rank 2\\) needs a threshold above Silver's 500 points."
+    ):
+        check_tier_order(gold, [silver])
+    spend = Tier(name="Big", rank=3, threshold=Decimal(10), measure="spend")
+    with pytest.raises(ApplicationError, match="below Big's 10.00 spent"):
+        check_tier_order(Tier(name="Low", rank=2, threshold=Decimal(20), measure="spend"), [spend])

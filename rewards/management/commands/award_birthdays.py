@@ -1,16 +1,9 @@
 """award_birthdays: credit the birthday bonus to members whose birthday month is now."""
 
-from datetime import date
-
-from loyalty.commands import BaseCommand, CommandError
+from loyalty.commands import BaseCommand
 from rewards import actions
 
-
-def parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--date must be a date like 2026-03-01, not {value!r}") from None
+from ._args import day
 
 
 class Command(BaseCommand):
@@ -20,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="as if today were this date (YYYY-MM-DD)")
 
     def handle(self, *args, **options):
-        today = parse_date(options["date"]) if options["date"] else None
+        today = day(options["date"], option="--date")
         result = actions.award_birthday_bonuses(today=today)
         self.stdout.write(
             "{awarded} birthday bonuses ({points} points), {refused} refused".format(**result)

@@ -1,17 +1,10 @@
 """evaluate_tiers: re-evaluate every member's tier (upgrades, grace, downgrades, paid terms)."""
 
-from datetime import date
-
-from loyalty.commands import BaseCommand, CommandError
+from loyalty.commands import BaseCommand
 from members.tiers import start_of_day
 from rewards import tiering
 
-
-def parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--as-of must be a date like 2026-01-01, not {value!r}") from None
+from ._args import day, in_range
 
 
 class Command(BaseCommand):
@@ -28,9 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, **options):
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
-        as_of = start_of_day(parse_date(options["as_of"])) if options["as_of"] else None
+        in_range(options["batch_size"], option="--batch-size", minimum=1, maximum=100_000)
+        as_of_day = day(options["as_of"], option="--as-of", allow_future=True)
+        as_of = start_of_day(as_of_day) if as_of_day else None
         result = tiering.evaluate_tiers(as_of=as_of, batch_size=options["batch_size"])
         self.stdout.write(
             "evaluated {members} members: {upgrades} up, {downgrades} down, "

@@ -7,19 +7,24 @@ from django.utils import timezone
 from loyalty.commands import BaseCommand, CommandError
 from rewards import services
 
+from ._args import day, in_range
+
 
 def parse_as_of(value: str) -> datetime:
     """A date (expire what is due at the end of that day) or an ISO date-time."""
+    if len(value) <= 10:
+        return datetime.combine(
+            day(value, option="--as-of"), time.max, tzinfo=timezone.get_current_timezone()
+        )
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise CommandError(
             f"--as-of must be a date (2026-01-31) or a date-time, not {value!r}"
         ) from None
-    if len(value) <= 10:  # a date alone: the whole day counts
-        moment = datetime.combine(moment.date(), time.max)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
+    day(moment.date().isoformat(), option="--as-of")
     return moment
 
 
@@ -44,8 +49,7 @@ class Command(BaseCommand):
         as_of = parse_as_of(options["as_of"]) if options["as_of"] else timezone.now()
         if as_of > timezone.now():
             raise CommandError("--as-of cannot be in the future: points would expire early")
-        if options["batch_size"] is not None and options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
+        in_range(options["batch_size"], option="--batch-size", minimum=1, maximum=100_000)
         if options["dry_run"]:
             result = services.expiry_preview(as_of=as_of)
             self.stdout.write(

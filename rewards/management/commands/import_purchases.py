@@ -6,6 +6,8 @@ from loyalty.commands import BaseCommand, CommandError
 from loyalty.errors import ApplicationError
 from rewards.importing import PRESETS, ImportFileError, ImportRejected, Options, import_purchases
 
+from ._args import in_range
+
 SHOWN_ERRORS = 20
 
 
@@ -87,8 +89,7 @@ class Command(BaseCommand):
             if not sep or not column.strip() or not header.strip():
                 raise CommandError(f"--map {item!r}: expected COLUMN=HEADER")
             mapping[column.strip()] = header.strip()
-        if opts["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1")
+        in_range(opts["batch_size"], option="--batch-size", minimum=1, maximum=1_000_000)
         options = Options(
             preset=opts["preset"],
             mapping=mapping,
@@ -125,6 +126,8 @@ class Command(BaseCommand):
         self._summary(report)
 
     def _errors(self, report) -> None:
+        for problem in report.problems:
+            self.stderr.write(problem)
         for error in report.errors[:SHOWN_ERRORS]:
             column = f", column {error.column}" if error.column else ""
             self.stderr.write(f"row {error.row}{column}: {error.reason}")

@@ -1,7 +1,9 @@
 """prune_idempotency_keys: forget the API's stored responses older than N days."""
 
-from loyalty.commands import BaseCommand, CommandError
+from loyalty.commands import BaseCommand
 from rewards.api_records import prune_idempotency_records
+
+from ._args import in_range
 
 
 class Command(BaseCommand):
@@ -14,8 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=30, help="keep this many days (>= 1)")
 
     def handle(self, *args, **options):
-        if options["days"] < 1:
-            raise CommandError("--days must be at least 1")
+        in_range(options["days"], option="--days", minimum=1, maximum=36_500)
         deleted = prune_idempotency_records(older_than_days=options["days"])
         self.stdout.write(
             f"deleted {deleted} idempotency records older than {options['days']} days"

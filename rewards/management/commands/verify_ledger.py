@@ -3,6 +3,8 @@
 from loyalty.commands import BaseCommand, CommandError
 from rewards.selectors import ledger_drift
 
+from ._args import in_range
+
 
 class Command(BaseCommand):
     help = (
@@ -16,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--member", type=int, action="append", help="only this member id")
 
     def handle(self, *args, **options):
+        for member_id in options["member"] or []:
+            in_range(member_id, option="--member", minimum=1, maximum=10**12)
         drift = ledger_drift(options["member"])
         if not drift:
             self.stdout.write(self.style.SUCCESS("ledger OK: balances, ledger and lots agree"))

@@ -1,0 +1,95 @@
+"""The portal's rewards pages: the catalog, redeeming with a confirmation, the member's codes."""
+
+import re
+import secrets
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from loyalty.errors import ApplicationError
+from rewards import services
+from rewards.models import Redemption, Reward
+from rewards.selectors import member_balance
+
+from .access import portal_page
+from .history import PAGE_SIZE
+from .home import qr_svg
+
+FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _catalog():
+    now = timezone.now()
+    return (
+        Reward.objects.filter(active=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .exclude(stock=0)
+        .order_by("points_cost", "name")
+    )
+
+
+@portal_page
+def rewards(request, member):
+    points = member_balance(member).spendable
+    affordable, later = [], []
+    for reward in _catalog():
+        if reward.points_cost <= points:
+            affordable.append(reward)
+        else:
+            later.append((reward, reward.points_cost - points))
+    context = {"member": member, "spendable": points, "affordable": affordable, "later": later}
+    return render(request, "portal/rewards.html", context)
+
+
+@portal_page
+def redeem(request, member, reward_id):
+    """Confirm, then redeem. The form's token is the idempotency key: a double submit
+    (or a reload of the POST) returns the first redemption instead of paying twice."""
+    reward = get_object_or_404(_catalog(), pk=reward_id)
+    if request.method == "POST":
+        token = request.POST.get("token", "")
+        if not FORM_TOKEN.match(token):
+            messages.error(request, "The form expired. Please confirm again.")
+            return redirect("portal:redeem", reward_id=reward.pk)
+        try:
+            redemption = services.redeem_reward(
+                member_id=member.pk,
+                reward_id=reward.pk,
+                idempotency_key=f"portal:{member.pk}:{token}",
+            )
+        except ApplicationError as exc:
+            messages.error(request, f"Not redeemed: {exc.message}.")
+            return redirect("portal:rewards")
+        messages.success(request, f"Done! Your code for {reward.name} is {redemption.code}.")
+        return redirect("portal:redemption", redemption_id=redemption.pk)
+    points = member_balance(member).spendable
+    context = {
+        "member": member,
+        "reward": reward,
+        "spendable": points,
+        "after": points - reward.points_cost,
+        "token": secrets.token_urlsafe(24),
+    }
+    return render(request, "portal/redeem.html", context)
+
+
+@portal_page
+def redemptions(request, member):
+    rows = Redemption.objects.filter(member=member).select_related("reward")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/redemptions.html", {"member": member, "page": page})
+
+
+@portal_page
+def redemption(request, member, redemption_id):
+    # Filtered by member: another member's redemption id is a 404, as if it did not exist.
+    found = get_object_or_404(
+        Redemption.objects.select_related("reward"), pk=redemption_id, member=member
+    )
+    qr = qr_svg(found.code, title=f"Code {found.code}") if found.status == "issued" else None
+    context = {"member": member, "redemption": found, "qr": qr}
+    return render(request, "portal/redemption.html", context)
