@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
 
-def _is_retryable(exc: BaseException) -> bool:
+def is_retryable(exc: BaseException) -> bool:
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
 
@@ -33,7 +33,7 @@ def retry_on_conflict(func=None, *, attempts: int = 5):
                     return f(*args, **kwargs)
                 except OperationalError as exc:
                     in_outer = transaction.get_connection().in_atomic_block
-                    if in_outer or not _is_retryable(exc) or attempt == attempts:
+                    if in_outer or not is_retryable(exc) or attempt == attempts:
                         raise
                     log.warning("retrying %s after %s (attempt %d)", f.__name__, exc, attempt)
                     time.sleep(0.01 * 2**attempt)

@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_filters",
     "allauth",
     "allauth.account",
     "import_export",
@@ -59,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loyalty.middleware.RefuseNulInPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,8 +181,12 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "loyalty.api.exception_handler",
-    # Per API key (rewards.api.auth.ApiKeyRateThrottle); e.g. API_RATE_LIMIT=600/min.
+    "EXCEPTION_HANDLER": "loyalty.api.errors.exception_handler",
+    # JSON in and out, nothing else: no browsable HTML API (the docs pages are the human
+    # view), no form bodies; the parser bounds the size and the nesting of a body.
+    "DEFAULT_PARSER_CLASSES": ["loyalty.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Per API key (loyalty.api.throttling: atomic on Redis); e.g. API_RATE_LIMIT=600/min.
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -194,6 +198,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": each enum gets its own name, not "Status444Enum".
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "rewards.models.Purchase.Status",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+    },
 }
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
@@ -248,5 +257,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_SIGNUP_REDIRECT_URL = "portal:home"
+# Behind a reverse proxy / load balancer: how many of them append to X-Forwarded-For, so
+# that the login limits above count the client's address, not the proxy's (README,
+# "Behind a proxy"). 0: no proxy, the socket's address counts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ACCOUNT_ADAPTER = "loyalty.client_ip.AccountAdapter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

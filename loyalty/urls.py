@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from loyalty.admin_login import admin_login
+from loyalty.api.errors import not_found as api_not_found
 from loyalty.portal.accounts import signup
 
 
@@ -22,7 +23,8 @@ urlpatterns = [
     path("accounts/signup/", signup),  # keeps ?ref=CODE of a referral link in the session
     path("accounts/", include("allauth.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/", include("rewards.api.urls")),
+    path("api/v1/", include("loyalty.api.urls")),
+    re_path(r"^api/", api_not_found),  # anything else under /api/: a 404 in the JSON shape
     path("health/", health, name="health"),
     path("", include("referrals.urls")),
     path("", include("loyalty.portal.urls")),

@@ -275,10 +275,14 @@ class ExpiryReminderAdmin(ExpiryPolicyChangeAdmin):
 
 # The program's settings; purchases; tiers and actions on the member page; large
 # adjustments waiting for a second approval.
-from . import admin_adjustments, admin_purchases, admin_settings, admin_tiers  # noqa: E402, F401
-
-# API keys, idempotency records and webhooks: registered by their own module.
-from .api import admin as _api_admin  # noqa: E402, F401
+# API keys, idempotency records and webhooks: registered beside their models.
+from . import (  # noqa: E402, F401
+    admin_adjustments,
+    admin_purchases,
+    admin_settings,
+    admin_tiers,
+    apiadmin,  # noqa: E402, F401
+)
 
 # Purchase imports (upload, preview, confirm, progress) live with the importer.
 from .importing import admin as _import_admin  # noqa: E402, F401

@@ -167,6 +167,21 @@ def expiring_soon(member: Member, *, days: int = 30) -> list[dict]:
     return list(rows)
 
 
+def lapsed_points(member_ids, *, now: datetime | None = None) -> dict[int, int]:
+    """Points past their expiry date and not yet written off, by member (absent: none).
+
+    For lists of members in one query: a member's cached balance less these is
+    ``member_balance(member).points``, the figure that can be spent now.
+    """
+    rows = (
+        PointLot.objects.filter(lapsed(now or timezone.now()), member_id__in=list(member_ids))
+        .values("member_id")
+        .annotate(points=Sum("remaining"))
+        .order_by()
+    )
+    return {row["member_id"]: row["points"] for row in rows}
+
+
 # ---------------------------------------------------------------- the settings' bounds
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from loyalty.jobs import job
 
-from . import services
+from . import api_records, services
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ def award_birthday_bonuses() -> dict:
 @job
 def prune_idempotency_records(older_than_days: int = 30) -> int:
     """Forget the API's stored first responses older than ``older_than_days`` (idempotent)."""
-    from .api.idempotency import prune_records
-
-    deleted = prune_records(older_than_days=older_than_days)
+    deleted = api_records.prune_idempotency_records(older_than_days=older_than_days)
     log.info("pruned %d idempotency records", deleted)
     return deleted
 

@@ -1,5 +1,7 @@
 """Fixtures of the API tests: keys with scopes and clients that send them."""
 
+import sys
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -34,3 +36,16 @@ def api(db, program, web):
 def reader(db, program, web):
     client, _ = client_for("read")
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures of the schemathesis run, when it ran (tests/api/test_fuzz.py)."""
+    test_fuzz = sys.modules.get("tests.api.test_fuzz")  # only when this session loaded it
+    tally = test_fuzz.TALLY if test_fuzz else {"cases": 0}
+    if tally["cases"]:
+        terminalreporter.write_line(
+            f"schemathesis: {len(tally['operations'])} operations, {tally['cases']} cases, "
+            f"{len(tally['findings'])} findings (seed {test_fuzz.SEED}, "
+            f"{test_fuzz.EXAMPLES} examples per operation, cases "
+            f"{tally['digest'].hexdigest()[:12]})"
+        )

@@ -60,7 +60,7 @@ def test_a_retried_redemption_spends_once(api, member):
 def test_a_failed_write_stores_nothing_and_can_be_retried(api, member):
     body = {"member_id": member.pk, "points": 40}
     refused = post(api, "/api/v1/redemptions/", body, "r-2")
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert IdempotencyRecord.objects.count() == 0
     services.record_purchase(channel="web", order_id="F", amount="100.00", member_id=member.pk)
     assert post(api, "/api/v1/redemptions/", body, "r-2").status_code == 201

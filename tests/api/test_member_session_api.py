@@ -25,10 +25,11 @@ def test_a_signed_in_member_sees_their_balance(signed_in, member, web):
     assert response.json()["points"] == 12
 
 
-def test_a_visitor_without_a_session_is_refused(client, program):
+def test_a_visitor_without_a_session_is_a_401_that_names_the_session(client, program):
     response = client.get("/api/v1/me/")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Session")
 
 
 def test_a_login_without_a_membership_is_a_404(program):
@@ -38,7 +39,7 @@ def test_a_login_without_a_membership_is_a_404(program):
 
 
 def test_an_api_key_does_not_open_the_member_endpoints(api):
-    assert api.get("/api/v1/me/").status_code == 403
+    assert api.get("/api/v1/me/").status_code == 401
 
 
 def test_a_member_session_does_not_open_the_integration_endpoints(signed_in, member):

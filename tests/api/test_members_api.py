@@ -39,10 +39,14 @@ def test_a_lookup_that_matches_nobody_is_a_404(api, member):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_a_lookup_without_a_criterion_is_a_400(api):
+def test_a_lookup_without_a_criterion_is_a_422_the_schema_cannot_state(api):
     response = api.get("/api/v1/members/lookup/")
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "no_criteria"
+
+
+def test_a_lookup_with_an_empty_criterion_is_a_400(api):
+    assert api.get("/api/v1/members/lookup/?email=").status_code == 400
 
 
 def test_enrolment_creates_a_member(api):

@@ -39,15 +39,15 @@ def test_the_same_order_on_the_same_channel_is_a_409(api, member):
     assert balance(member) == 25
 
 
-def test_an_unknown_channel_is_a_400_on_the_channel_field(api, member):
+def test_an_unknown_channel_is_a_422_on_the_channel_field(api, member):
     response = record(api, channel="nope", member_id=member.pk)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["field"] == "channel"
 
 
 def test_another_currency_is_refused(api, member):
     response = record(api, currency="USD", member_id=member.pk)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "wrong_currency"
 
 
@@ -86,7 +86,7 @@ def test_a_refund_larger_than_the_purchase_is_refused(api, member):
     response = api.post(
         f"/api/v1/purchases/{purchase_id}/refunds/", {"amount": "11.00"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "refund_exceeds_purchase"
     assert balance(member) == 10
 

@@ -40,7 +40,7 @@ def test_a_reward_is_redeemed(api, member):
 def test_redeeming_more_than_the_balance_is_refused(api, member):
     fund(member, 50)
     response = redeem(api, member_id=member.pk, points=51)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "insufficient_points"
     assert balance(member) == 50
 

@@ -5,8 +5,9 @@ import threading
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from loyalty.api import purchase_serializers as s
+from loyalty.api.serializers import Shared
 from rewards import services
-from rewards.api import serializers as s
 
 BODIES = [
     {"channel": "web", "order_id": "A1", "amount": "10.00"},
@@ -36,7 +37,7 @@ def fresh(data):
 
 def shared(data, one=None):
     try:
-        return ("valid", (one or s.Shared(s.PurchaseIn)).validate(data))
+        return ("valid", (one or Shared(s.PurchaseIn)).validate(data))
     except ValidationError as exc:
         return ("invalid", exc.detail)
 
@@ -54,11 +55,11 @@ def test_a_shared_output_serializer_renders_what_a_fresh_one_renders(member, web
         member_id=member.pk,
         lines=[{"amount": "15.00", "sku": "X"}, {"amount": "5.00"}],
     )
-    assert s.Shared(s.PurchaseOut).represent(purchase) == s.PurchaseOut(purchase).data
+    assert Shared(s.PurchaseOut).represent(purchase) == s.PurchaseOut(purchase).data
 
 
 def test_one_shared_serializer_serves_many_threads_at_once():
-    one = s.Shared(s.PurchaseIn)
+    one = Shared(s.PurchaseIn)
     wrong = []
 
     def run(n):

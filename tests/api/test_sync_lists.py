@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from rewards import services
@@ -75,3 +76,19 @@ def test_it_validates_ownership_a_member_filter_excludes_other_members(
     buy(other_member, "B")
     response = reader.get("/api/v1/ledger/", {"member": other_member.pk})
     assert {e["member_id"] for e in response.json()["results"]} == {other_member.pk}
+
+
+@pytest.mark.parametrize("size,rows", [("1", 1), ("501", 2), ("9" * 5000, 2)])
+def test_a_page_size_of_any_length_is_accepted_and_capped_at_500(api, member, size, rows):
+    for n in range(2):
+        services.record_purchase(channel="web", order_id=f"P{n}", amount="5.00")
+    response = api.get("/api/v1/purchases/", {"page_size": size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "1.5", "", "ten", "01"])
+def test_a_page_size_that_is_no_positive_whole_number_is_a_400(api, size):
+    response = api.get("/api/v1/ledger/", {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "page_size"

@@ -13,8 +13,6 @@ from members.signals import tier_changed
 from rewards import services, webhooks
 from rewards.apimodels import WebhookDelivery, WebhookEndpoint
 
-PORT = 8709  # this worktree's port range
-
 
 class Receiver:
     """A merchant's endpoint on loopback: records what it gets, answers the given statuses."""
@@ -34,9 +32,10 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+        # Port 0: any free port, so that runs in parallel (other worktrees, CI) never collide.
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{PORT}/hook"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
 
     def events(self) -> list[str]:
         return [json.loads(body)["type"] for _, body in self.received]

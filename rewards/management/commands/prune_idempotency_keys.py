@@ -1,7 +1,7 @@
 """prune_idempotency_keys: forget the API's stored responses older than N days."""
 
 from loyalty.commands import BaseCommand
-from rewards.api.idempotency import prune_records
+from rewards.api_records import prune_idempotency_records
 
 from ._args import in_range
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         in_range(options["days"], option="--days", minimum=1, maximum=36_500)
-        deleted = prune_records(older_than_days=options["days"])
+        deleted = prune_idempotency_records(older_than_days=options["days"])
         self.stdout.write(
             f"deleted {deleted} idempotency records older than {options['days']} days"
         )

@@ -5,7 +5,7 @@ from csp.decorators import csp_update
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import views
+from .views import ledger, me, members, purchases, redemptions
 
 
 class IdConverter:
@@ -23,44 +23,46 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 urlpatterns = [
-    path("ping/", views.PingView.as_view(), name="api-ping"),
-    path("members/", views.MemberListView.as_view(), name="api-members"),
-    path("members/lookup/", views.MemberLookupView.as_view(), name="api-member-lookup"),
+    path("ping/", members.PingView.as_view(), name="api-ping"),
+    path("members/", members.MemberListView.as_view(), name="api-members"),
+    path("members/lookup/", members.MemberLookupView.as_view(), name="api-member-lookup"),
     path(
         "members/<id:member_id>/balance/",
-        views.MemberBalanceView.as_view(),
+        members.MemberBalanceView.as_view(),
         name="api-member-balance",
     ),
     path(
-        "members/<id:member_id>/ledger/", views.MemberLedgerView.as_view(), name="api-member-ledger"
+        "members/<id:member_id>/ledger/",
+        members.MemberLedgerView.as_view(),
+        name="api-member-ledger",
     ),
-    path("purchases/", views.PurchaseView.as_view(), name="api-purchases"),
-    path("purchases/quote/", views.QuoteView.as_view(), name="api-purchase-quote"),
+    path("purchases/", purchases.PurchaseView.as_view(), name="api-purchases"),
+    path("purchases/quote/", purchases.QuoteView.as_view(), name="api-purchase-quote"),
     path(
         "purchases/<id:purchase_id>/refunds/",
-        views.RefundView.as_view(),
+        purchases.RefundView.as_view(),
         name="api-purchase-refund",
     ),
-    path("redemptions/", views.RedeemView.as_view(), name="api-redemptions"),
+    path("redemptions/", redemptions.RedeemView.as_view(), name="api-redemptions"),
     path(
         "redemptions/validate/",
-        views.RedemptionValidateView.as_view(),
+        redemptions.RedemptionValidateView.as_view(),
         name="api-redemption-validate",
     ),
     path(
         "redemptions/<id:redemption_id>/confirm/",
-        views.RedemptionConfirmView.as_view(),
+        redemptions.RedemptionConfirmView.as_view(),
         name="api-redemption-confirm",
     ),
     path(
         "redemptions/<id:redemption_id>/cancel/",
-        views.RedemptionCancelView.as_view(),
+        redemptions.RedemptionCancelView.as_view(),
         name="api-redemption-cancel",
     ),
-    path("actions/", views.ActionView.as_view(), name="api-actions"),
-    path("ledger/", views.LedgerListView.as_view(), name="api-ledger"),
-    path("me/", views.MeView.as_view(), name="api-me"),
-    path("me/ledger/", views.MeLedgerView.as_view(), name="api-me-ledger"),
+    path("actions/", ledger.ActionView.as_view(), name="api-actions"),
+    path("ledger/", ledger.LedgerListView.as_view(), name="api-ledger"),
+    path("me/", me.MeView.as_view(), name="api-me"),
+    path("me/ledger/", me.MeLedgerView.as_view(), name="api-me-ledger"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     # Redoc draws with styled-components, which inject <style> elements: this page alone
     # allows inline styles (never inline scripts). Swagger UI needs neither.

@@ -1,16 +1,16 @@
-"""API-key authentication, scope permissions and per-key throttling for integrations."""
+"""Authentication (API keys for integrations, the portal's session for members) and scopes."""
 
 import hmac
+import re
 from datetime import timedelta
 
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions, throttling
-from rest_framework.settings import api_settings
+from rest_framework import authentication, exceptions, permissions
 
-from ..apimodels import KEY_PREFIX, ApiKey, hash_secret
+from rewards.apimodels import KEY_PREFIX, ApiKey, hash_secret
 
 HEADER_KEYWORD = "Api-Key"
+PREFIX = re.compile(r"[0-9a-f]{8}")  # what ApiKey.issue makes: nothing else is looked up
 # Recording every use would add a write to every read; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -29,7 +29,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("invalid API key") from None
         parts = raw.split("_", 2)
-        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        if len(parts) != 3 or parts[0] != KEY_PREFIX or not PREFIX.fullmatch(parts[1]):
             raise exceptions.AuthenticationFailed("invalid API key")
         key = ApiKey.objects.filter(prefix=parts[1]).first()
         if key is None or not hmac.compare_digest(key.hashed_secret, hash_secret(parts[2])):
@@ -45,6 +45,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return HEADER_KEYWORD
 
 
+class MemberSessionAuthentication(authentication.SessionAuthentication):
+    """The portal's session (with CSRF on writes); without one, a 401 that says so."""
+
+    def authenticate_header(self, request):
+        return 'Session realm="member portal"'
+
+
 class HasScope(permissions.BasePermission):
     """The key must carry the view's ``required_scope`` (read, earn or redeem)."""
 
@@ -54,38 +61,8 @@ class HasScope(permissions.BasePermission):
         key = request.auth
         if not isinstance(key, ApiKey):
             return False
-        scope = getattr(view, "required_scope", ApiKey.Scope.READ)
+        scope = view.required_scope  # every API-key view declares it (IntegrationView)
         if not key.has_scope(scope):
             self.message = f"this API key lacks the '{scope}' scope"
             return False
         return True
-
-
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """One rate per API key (``REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key']``)."""
-
-    scope = "api_key"
-
-    def get_rate(self):
-        # Read at request time, so a settings change (or a test's override) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-        if request.user and request.user.is_authenticated:
-            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "rewards.api.auth.ApiKeyAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key lk_<prefix>_<secret>`, created in the admin (API keys).",
-        }

@@ -1,17 +1,23 @@
-"""API plumbing shared by the apps: every error is ``{"error": {"code", "message", "field"}}``.
+"""Every error of the API is ``{"error": {"code", "message", "field"}}``, with its status.
 
-Domain errors (``ApplicationError``) get 400, 404 for ``not_found`` and 409 for conflicts;
-DRF's own errors (validation, authentication, permission, throttling, 404, 405, bad JSON)
-keep their status and are reshaped the same way, with the full validation detail beside.
+400 means "not what the schema describes" (DRF's validation, the parser). Domain errors
+(``ApplicationError``) are a business rule refusing schema-valid input: 422, or 404 for
+``not_found`` and 409 for conflicts. DRF's own errors (authentication, permission,
+throttling, 404, 405, 406, 415) keep their status and are reshaped the same way, with the
+full validation detail beside; a deadlock inside the request's transaction is a 503.
 """
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, OperationalError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import ApplicationError
+from loyalty.db import is_retryable
+from loyalty.errors import ApplicationError
 
 CONFLICT_CODES = {
     "idempotency_conflict",
@@ -21,7 +27,18 @@ CONFLICT_CODES = {
     "already_used",
     "code_not_usable",
 }
-STATUS_BY_CODE = {"not_found": status.HTTP_404_NOT_FOUND, "not_implemented": 501}
+STATUS_BY_CODE = {"not_found": status.HTTP_404_NOT_FOUND}
+# Input valid by the schema that a business rule refuses (the balance, a configured limit,
+# an unknown channel...): 422, so that 400 always means "not what the schema describes".
+RULE_STATUS = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+@csrf_exempt  # a POST to no endpoint is a 404, not the CSRF failure page
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/ that names no endpoint (a 19-digit id, a typo, a NUL byte)."""
+    return JsonResponse(
+        error_body("not_found", "no API endpoint at this address"), status=status.HTTP_404_NOT_FOUND
+    )
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
@@ -48,13 +65,13 @@ def _first_error(detail, path: str = ""):
             if isinstance(value, dict | list):
                 return _first_error(value, f"{path}[{index}]")
             return _first_error(value, path)
-    code = getattr(detail, "code", None) or "invalid"
+    code = detail.code if isinstance(detail, ErrorDetail) else "invalid"
     return path or None, str(detail), code
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        status_code = STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST)
+        status_code = STATUS_BY_CODE.get(exc.code, RULE_STATUS)
         if exc.code in CONFLICT_CODES:
             status_code = status.HTTP_409_CONFLICT
         return Response(error_body(exc.code, exc.message, exc.field), status=status_code)
@@ -63,6 +80,15 @@ def exception_handler(exc, context):
             error_body("request_too_large", "the request body is too large"),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, OperationalError) and is_retryable(exc):
+        # A deadlock or serialization failure inside the request's transaction (which the
+        # services cannot retry from within): nothing was written, the client retries.
+        response = Response(
+            error_body("busy", "a concurrent change got in the way: nothing was done, retry"),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "1"
+        return response
     if isinstance(exc, DataError | OverflowError):
         # A value the database cannot hold (an id beyond 64 bits...): the input's fault.
         return Response(
@@ -77,7 +103,8 @@ def exception_handler(exc, context):
             code, f"{field}: {message}" if field else message, field, details=exc.detail
         )
     else:
-        detail = getattr(exc, "detail", str(exc))
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        # DRF's own answer ({"detail": ErrorDetail}), whatever the exception it came from.
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        code = detail.code if isinstance(detail, ErrorDetail) else "error"
         response.data = error_body(code, str(detail))
     return response

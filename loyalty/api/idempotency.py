@@ -9,29 +9,32 @@ back), the second runs. A failed write stores nothing, so it can be retried as i
 import functools
 import hashlib
 import json
+import re
 
 from django.db import connection, transaction
 from django.utils import timezone
+from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from loyalty.errors import ApplicationError
-
-from ..apimodels import ApiKey, IdempotencyRecord
+from rewards.apimodels import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"  # printable ASCII, no spaces (the schema's too)
+KEY = re.compile(KEY_PATTERN)
 
 
 def fingerprint(request) -> str:
-    body = request._request.body  # read before DRF parses: Django keeps it for the parser
-    try:
-        # The same JSON with keys in another order or other spacing is the same request.
-        canonical = json.dumps(json.loads(body or b"null"), sort_keys=True).encode()
-    except ValueError:
-        canonical = body
+    """The request's method, path and JSON body, the same whatever the keys' order or spacing.
+
+    ``request.data`` is the parsed body (the view reads the same, parsed once): a body the
+    parser refuses (malformed, too deep, too large) is answered before anything is claimed.
+    """
+    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(canonical)
+    digest.update(canonical.encode())
     return digest.hexdigest()
 
 
@@ -48,19 +51,26 @@ def _store(record_id: int, response: Response) -> None:
         )
 
 
+def header_key(request) -> str | None:
+    """The request's Idempotency-Key; a header that is present must be a valid key (400)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not KEY.fullmatch(key):
+        raise exceptions.ValidationError(
+            {HEADER: [f"1 to {MAX_KEY_LENGTH} printable ASCII characters, no spaces"]}
+        )
+    return key
+
+
 def idempotent(view_method):
     """Wrap an API view's ``post`` with the Idempotency-Key protocol."""
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
-        if not key or not isinstance(request.auth, ApiKey):
+        key = header_key(request)
+        if key is None or not isinstance(request.auth, ApiKey):
             return view_method(self, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise ApplicationError(
-                f"the {HEADER} header must be at most {MAX_KEY_LENGTH} printable characters",
-                field=HEADER,
-            )
         digest = fingerprint(request)
         with transaction.atomic():
             record_id = _claim(request.auth, key, request, digest)
@@ -104,24 +114,3 @@ def _replay(api_key, key: str, digest: str) -> Response:
     response["Idempotency-Key"] = key
     response["Idempotent-Replayed"] = "true"
     return response
-
-
-def prune_records(*, older_than_days: int = 30, batch_size: int = 5_000) -> int:
-    """Delete idempotency records older than ``older_than_days``; returns how many.
-
-    Clients retry within minutes or hours, so old records only take space. Deleted in
-    batches of ids so that a large backlog never holds a long lock.
-    """
-    if older_than_days < 1:
-        raise ValueError("older_than_days must be at least 1")
-    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
-    deleted = 0
-    while True:
-        ids = list(
-            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
-                :batch_size
-            ]
-        )
-        if not ids:
-            return deleted
-        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

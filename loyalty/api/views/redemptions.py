@@ -1,0 +1,109 @@
+"""Redemptions: spend points, then confirm, cancel, or validate the code at a till."""
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from loyalty.errors import not_found
+from rewards import services
+from rewards.models import Redemption
+
+from .. import redemption_serializers as s
+from ..idempotency import idempotent
+from ..schema import WRITE, operation, path_id
+from .base import REDEEM, IntegrationView
+
+
+class RedeemView(IntegrationView):
+    """Spend points on a reward, or a number of points for a discount at checkout."""
+
+    required_scope = REDEEM
+
+    @operation(
+        "redemption_create",
+        s.RedemptionOut,
+        ok=201,
+        request=s.RedeemIn,
+        errors=WRITE,
+        idempotent=True,
+    )
+    @idempotent
+    def post(self, request):
+        data = s.RedeemIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        key = self.idempotency_key(request)
+        if "reward_id" in values:
+            redemption = services.redeem_reward(
+                member_id=values["member_id"], reward_id=values["reward_id"], idempotency_key=key
+            )
+        else:
+            redemption = services.redeem_points(
+                member_id=values["member_id"], points=values["points"], idempotency_key=key
+            )
+        return Response(s.RedemptionOut(redemption).data, status=status.HTTP_201_CREATED)
+
+
+class RedemptionConfirmView(IntegrationView):
+    """The checkout succeeded: the redemption is used (its code cannot be used again)."""
+
+    required_scope = REDEEM
+
+    @operation(
+        "redemption_confirm",
+        s.RedemptionOut,
+        request=None,
+        errors=WRITE,
+        idempotent=True,
+        parameters=[path_id("redemption_id", "redemption")],
+    )
+    @idempotent
+    def post(self, request, redemption_id: int):
+        redemption = Redemption.objects.filter(pk=redemption_id).first()
+        if redemption is None:
+            raise not_found("redemption", redemption_id)
+        redemption = services.use_redemption(code=redemption.code)
+        return Response(s.RedemptionOut(redemption).data)
+
+
+class RedemptionCancelView(IntegrationView):
+    """The checkout failed: give the points back to the lots they came from."""
+
+    required_scope = REDEEM
+
+    @operation(
+        "redemption_cancel",
+        s.RedemptionOut,
+        request=s.CancelIn,
+        errors=WRITE,
+        idempotent=True,
+        parameters=[path_id("redemption_id", "redemption")],
+    )
+    @idempotent
+    def post(self, request, redemption_id: int):
+        data = s.CancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        redemption = services.cancel_redemption(
+            redemption_id=redemption_id,
+            reason=data.validated_data.get("reason") or "cancelled through the API",
+        )
+        return Response(s.RedemptionOut(redemption).data)
+
+
+class RedemptionValidateView(IntegrationView):
+    """A till accepts a redemption code: valid once, refused afterwards."""
+
+    required_scope = REDEEM
+
+    @operation(
+        "redemption_validate_code",
+        s.RedemptionOut,
+        request=s.ValidateCodeIn,
+        errors=WRITE,
+        idempotent=True,
+    )
+    @idempotent
+    def post(self, request):
+        data = s.ValidateCodeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        redemption = services.use_redemption(code=data.validated_data["code"])
+        return Response(s.RedemptionOut(redemption).data)

@@ -1,1 +1,0 @@
-"""The integration API (checkouts, tills, sync) and the member-facing API, under /api/v1/."""
