@@ -44,6 +44,7 @@ def record_redemption_rate(
 ) -> RedemptionRateEstimate:
     """Record the expected redemption rate from ``effective_from`` on (a new row, always)."""
     if isinstance(effective_from, date):
+        reports.check_day(effective_from, field="effective_from", label="effective date")
         _check_open(effective_from, field="effective_from", what="effective date")
     return allocation.record_redemption_rate(
         rate=rate,
@@ -59,7 +60,9 @@ def estimate_redemption_rate(
 ) -> RedemptionRateEstimate:
     """Estimate the rate from the earning cohorts up to ``as_of`` (default: yesterday) and
     record it with how it was computed."""
-    as_of = as_of or timezone.localdate() - timedelta(days=1)
+    as_of = reports.check_day(
+        as_of or timezone.localdate() - timedelta(days=1), field="as_of", label="history's last day"
+    )
     estimate = reports.estimate_rate(as_of)
     if estimate.rate is None:
         raise ApplicationError(
