@@ -182,7 +182,7 @@ def database_floor(path: Path) -> float:
 def run(n: int | None = None) -> None:
     n = n or DEFAULT_N
     Program.objects.create(name="Bench", currency="EUR", return_window_days=14)
-    Channel.objects.create(code="web", name="Web")
+    Channel.objects.get_or_create(code="web", defaults={"name": "Web"})
     Channel.objects.create(code="naive", name="Naive baseline")
     EarnRule.objects.create(name="Double weekend", weekdays="6,7", multiplier=2)
     work = Path(tempfile.mkdtemp())

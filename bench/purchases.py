@@ -42,7 +42,7 @@ def plain_model():
 def run(n: int | None = None) -> None:
     n = n or DEFAULT_N
     Program.objects.create(name="Bench", currency="EUR", return_window_days=14)
-    web = Channel.objects.create(code="web", name="Web")
+    web = Channel.objects.get_or_create(code="web", defaults={"name": "Web"})[0]
     EarnRule.objects.create(name="Double weekend", weekdays="6,7", multiplier=Decimal("2"))
     Member.objects.bulk_create(Member(email=f"m{i}@bench.test") for i in range(MEMBERS))
     member_ids = list(Member.objects.values_list("pk", flat=True))

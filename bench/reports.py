@@ -4,7 +4,8 @@ The data (members, purchases, point lots, ledger entries and lot movements) is g
 by bulk SQL (``INSERT ... SELECT`` over ``generate_series`` on PostgreSQL, a recursive CTE
 on SQLite), never through Python objects. Then, in the same run:
 - the liability recalculation (the nightly task's service: outstanding points, the IFRS 15
-  allocation over all purchases, the purchase-points pool from the lot movements),
+  allocations stored on the purchases and the points of each earning cohort from the lot
+  movements, grouped by month of the sale),
 - the roll-forward of one year (``reports.rollforward``),
 - the baseline: one hand-written ``SELECT kind, SUM(...) ... GROUP BY kind`` over the same
   ledger table for the same year.
@@ -61,7 +62,7 @@ def generate(entries: int) -> dict:
     hours = 2 * 365 * 24  # two years of history
     when = d["day"](f"(i * 7919) % {hours}")
     Program.objects.create(name="Bench", point_value="0.0100", expiry_policy="never")
-    channel = Channel.objects.create(code="web", name="Web").pk
+    channel = Channel.objects.get_or_create(code="web", defaults={"name": "Web"})[0].pk
     bench_members.check()
     insert(
         "members_member",
@@ -73,9 +74,11 @@ def generate(entries: int) -> dict:
         "rewards_purchase",
         "channel_id, order_id, member_id, purchased_at, currency, amount, shipping_amount, "
         "tax_amount, eligible_amount, refunded_amount, status, points_earned, earn_breakdown, "
-        "created_at",
+        "created_at, allocated_to_points, allocation_rate, allocation_point_value",
+        # Allocated at the sale: a x SSP / (a + SSP), SSP = a points x 0.01 x rate 1 = a / 101.
         f"{channel}, 'O' || i, 1 + i % {members}, {when}, 'EUR', 20 + i % 180, 0, 0, "
-        f"20 + i % 180, 0, 'completed', 20 + i % 180, '[]', {d['now']}",
+        f"20 + i % 180, 0, 'completed', 20 + i % 180, '[]', {d['now']}, "
+        "ROUND((20 + i % 180) / 101.0, 2), 1, 0.01",
         purchases,
     )
     # One earn entry, one lot and one movement per purchase (ids line up on a fresh database).
@@ -154,7 +157,8 @@ def run(n: int | None = None) -> None:
     baseline(year)  # warm the cache the same way for everyone
     base_seconds, rows = timed(lambda: baseline(year))
     rf_seconds, report = timed(lambda: reports.rollforward(year))
-    liab_seconds, snapshot = timed(lambda: services.record_liability_snapshot(as_of=year.end))
+    liab_seconds, result = timed(lambda: services.record_liability_snapshot(as_of=year.end))
+    snapshot = result.snapshot
     assert report.summary["reconciles"], report.notes
     print(f"baseline (one SELECT kind, SUM ... GROUP BY kind over a year): {base_seconds:.3f}s")
     print(

@@ -15,7 +15,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCHMARKS = ["purchases", "expiry", "tiers", "reports", "api", "import_purchases"]
+BENCHMARKS = [
+    "purchases",
+    "expiry",
+    "tiers",
+    "reports",
+    "api",
+    "import_purchases",
+    "closed_periods",
+]
 
 
 def main() -> int:

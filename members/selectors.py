@@ -1,6 +1,10 @@
 """Reads of the members app."""
 
-from .models import Member, TierChange
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from .models import Member, Tier, TierChange
 from .tier_progress import TierProgress, progress
 
 
@@ -29,3 +33,45 @@ def tier_progress(member: Member, *, as_of=None) -> TierProgress:
 def tier_history(member: Member):
     """The member's tier changes, newest first."""
     return TierChange.objects.filter(member=member).select_related("from_tier", "to_tier")
+
+
+@dataclass(frozen=True)
+class TierCount:
+    """How many members held a tier (``tier`` "(no tier)": none) at a moment."""
+
+    tier: str
+    members: int
+
+
+NO_TIER = "(no tier)"
+
+
+def tier_distribution(*, members: Q | None = None, changes: Q | None = None) -> list[TierCount]:
+    """Members by the tier their history gives them, in rank order, "(no tier)" last.
+
+    ``members``: which members count (e.g. enrolled by a moment); ``changes``: which tier
+    changes count (e.g. made before that moment): each member holds the tier of their
+    latest counted change. With neither, every member by their latest change: the
+    distribution now. One grouped query whatever the number of members.
+    """
+    latest = (
+        TierChange.objects.filter(changes or Q(), member_id=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("to_tier_id")[:1]
+    )
+    counts = dict(
+        Member.objects.filter(members or Q())
+        .annotate(held=Subquery(latest))
+        .values("held")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("held", "n")
+    )
+    out = [
+        TierCount(tier.name, counts.pop(tier.pk))
+        for tier in Tier.objects.order_by("rank", "pk")
+        if tier.pk in counts
+    ]
+    if counts.get(None):
+        out.append(TierCount(NO_TIER, counts[None]))
+    return out

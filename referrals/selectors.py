@@ -1,12 +1,14 @@
 """Reads of referrals: a member's summary (portal) and the funnel (admin)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from members.models import Member
+from rewards.models import Purchase
 
 from .models import Referral, ReferralCode
 
@@ -80,3 +82,33 @@ def funnel(*, limit: int = 50) -> dict:
         .order_by("month")
     )
     return {"totals": totals, "by_referrer": by_referrer, "by_month": by_month}
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Referrals made, and how many of them converted (the referee made a qualifying purchase)."""
+
+    referred: int
+    converted: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.referred:
+            return None
+        return (Decimal(100) * self.converted / self.referred).quantize(Decimal("0.01"))
+
+
+def conversion(*, referrals: Q | None = None, purchases: Q | None = None) -> Conversion:
+    """How many of the ``referrals`` (a filter) converted by a qualifying purchase that
+    ``purchases`` (a filter on the purchase, e.g. made before a moment) accepts.
+
+    A purchase, not the referral's status, says it converted: the status moves on
+    (rewarded, cancelled...), the purchase that qualified stays what it was.
+    """
+    qualified = Q(qualifying_purchase__isnull=False)
+    if purchases is not None:
+        qualified &= Q(qualifying_purchase__in=Purchase.objects.filter(purchases))
+    counts = Referral.objects.filter(referrals or Q()).aggregate(
+        referred=Count("pk"), converted=Count("pk", filter=qualified)
+    )
+    return Conversion(counts["referred"], counts["converted"])

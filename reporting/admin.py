@@ -4,27 +4,20 @@ Estimates and closed periods are added through forms that call the services and 
 never edited or deleted; the reports page reads only.
 """
 
-from datetime import date, timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import reverse
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
+from rewards import allocation
+from rewards.models import RedemptionRateEstimate
 
-from . import charts, exports, reports, services
-from .models import (
-    AccountingSettings,
-    ClosedPeriod,
-    LiabilitySnapshot,
-    RedemptionRateEstimate,
-    Report,
-)
+from . import reports, services
+from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot
 
 
 class AppendOnlyAdmin(admin.ModelAdmin):
@@ -74,6 +67,21 @@ class RateForm(forms.Form):
     )
     explanation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
+    def clean_effective_from(self):
+        return _checked(reports.check_day, self.cleaned_data["effective_from"], "effective date")
+
+    def clean_rate(self):
+        rate = self.cleaned_data["rate"]
+        return None if rate is None else _checked(allocation.check_rate, rate)
+
+
+def _checked(check, value, label=None):
+    """A service's check as a form field's: its message, in words, under the field."""
+    try:
+        return check(value, field="", label=label) if label else check(value)
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message) from None
+
 
 @admin.register(RedemptionRateEstimate)
 class RedemptionRateEstimateAdmin(AppendOnlyAdmin):
@@ -84,13 +92,16 @@ class RedemptionRateEstimateAdmin(AppendOnlyAdmin):
     add_title = "Record the expected redemption rate"
     add_intro = (
         "A new estimate never replaces an old one: reports for earlier dates keep the rate "
-        "that applied then. Dates in a closed period are refused."
+        "that applied then, and sales keep the allocation they were recorded with. It takes "
+        "effect after the latest recorded sale and after the closed periods."
     )
 
     def create(self, request, data):
         if data["rate"] is None:
             return services.estimate_redemption_rate(
-                as_of=timezone.localdate(), effective_from=data["effective_from"], user=request.user
+                effective_from=data["effective_from"],
+                explanation=data["explanation"],
+                user=request.user,
             )
         return services.record_redemption_rate(
             rate=data["rate"],
@@ -107,16 +118,26 @@ class CloseForm(forms.Form):
 
 @admin.register(ClosedPeriod)
 class ClosedPeriodAdmin(AppendOnlyAdmin):
-    list_display = ["start", "end", "closed_by", "closed_at"]
+    list_display = ["start", "end", "closed_by", "closed_at", "point_value", "cost_per_point"]
     date_hierarchy = "end"
     search_fields = ["closed_by__email"]
     list_filter = ["closed_at"]
-    readonly_fields = ["start", "end", "figures", "closed_by", "closed_at"]
+    readonly_fields = [
+        "start",
+        "end",
+        "closed_by",
+        "closed_at",
+        "point_value",
+        "cost_per_point",
+        "last_ids",
+        "figures",
+    ]
     form_class = CloseForm
     add_title = "Close a period"
     add_intro = (
-        "The period's roll-forward and revenue are frozen as reported now; later "
-        "corrections appear in the next open period."
+        "The books are closed through the last day: every report of the period, of any part "
+        "of it and of any day in it stays as it is now. Anything recorded later but dated in "
+        "it is booked in the next open period, as a correction. Periods are closed in order."
     )
 
     def create(self, request, data):
@@ -149,144 +170,15 @@ class LiabilitySnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(AccountingSettings)
 class AccountingSettingsAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
-    list_display = ["cost_per_point", "updated_at"]
+    """The one field is written by the service (closed periods keep their own)."""
+
+    list_display = ["__str__", "updated_at"]
+    fields = ["cost_per_point"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.set_cost_per_point(cost=obj.cost_per_point, user=request.user)
+        obj.pk = saved.pk
 
 
-class PeriodForm(forms.Form):
-    report = forms.ChoiceField(
-        choices=[
-            ("rollforward", "Points roll-forward"),
-            ("liability", "Points liability"),
-            ("revenue", "IFRS 15 deferred revenue"),
-            ("breakage", "Breakage estimate"),
-            ("kpis", "Program KPIs"),
-            ("journal", "Journal entries"),
-        ]
-    )
-    start = forms.DateField(label="From")
-    end = forms.DateField(label="To")
-    as_of = forms.DateField(label="As of", required=False, help_text="liability and breakage")
-    by = forms.ChoiceField(
-        choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")], initial="month"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError("The period must end on or after its start.")
-        return data
-
-
-def default_period() -> dict:
-    today = timezone.localdate()
-    return {
-        "report": "rollforward",
-        "start": date(today.year, 1, 1).isoformat(),
-        "end": today.isoformat(),
-        "by": "month",
-    }
-
-
-@admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    """The reports page: a period picker, the report, its charts and its downloads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "",
-                self.admin_site.admin_view(self.changelist_view),
-                name="reporting_report_changelist",
-            )
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        form = PeriodForm(request.GET or default_period())
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Accounting reports",
-            "form": form,
-        }
-        if form.is_valid():
-            data = form.cleaned_data
-            period = reports.Period(data["start"], data["end"])
-            report = reports.build(data["report"], period, as_of=data["as_of"], by=data["by"])
-            fmt = request.GET.get("format")
-            if fmt in ("csv", "xlsx"):
-                return download(report, fmt, period)
-            query = request.GET.copy()
-            query.pop("format", None)
-            context.update(
-                report=report,
-                rows=[[row.get(c.key) for c in report.columns] for row in report.rows],
-                query=query.urlencode()
-                or "&".join(f"{k}={v}" for k, v in default_period().items()),
-                charts=build_charts(period, data["by"]),
-            )
-        return TemplateResponse(request, "admin/reporting/reports.html", context)
-
-
-def download(report, fmt: str, period) -> HttpResponse:
-    name = f"{report.name}-{period.start}-{period.end}"
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            exports.to_xlsx(report),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
-
-
-def build_charts(period, by: str) -> list:
-    flows = reports.issued_redeemed_expired(period, by)
-    out = [
-        charts.bar_chart(
-            "Points issued, redeemed and expired",
-            [row["label"] for row in flows],
-            {
-                "issued": [row["issued"] for row in flows],
-                "redeemed": [row["redeemed"] for row in flows],
-                "expired": [row["expired"] for row in flows],
-            },
-        )
-    ]
-    snapshots = list(
-        LiabilitySnapshot.objects.filter(
-            as_of__gte=period.start - timedelta(days=1), as_of__lte=period.end
-        ).order_by("as_of")
-    )
-    if snapshots:
-        out.append(
-            charts.line_chart(
-                "Liability over time (daily snapshots)",
-                [s.as_of.isoformat() for s in snapshots],
-                {
-                    "contract liability": [s.contract_liability for s in snapshots],
-                    "cost method": [s.cost_liability for s in snapshots],
-                },
-            )
-        )
-    tiers = reports.tier_distribution()
-    if tiers:
-        out.append(
-            charts.bar_chart(
-                "Tier distribution (active members)",
-                [row["tier"] for row in tiers],
-                {"members": [row["members"] for row in tiers]},
-            )
-        )
-    return out
+# The reports page registers itself (its own module: the page is a view, not a model's admin).
+from . import admin_reports  # noqa: E402, F401, I001

@@ -1,10 +1,9 @@
-"""Accounting settings, redemption-rate estimates, closed periods and daily liability snapshots.
+"""Accounting settings, closed periods and daily liability snapshots.
 
-Estimates and closed periods are append-only: a report for a past period must reproduce
-what was reported then, so nothing here is edited in place (the services refuse it).
+Closed periods are append-only: a report for a past period must reproduce what was
+reported then, so nothing here is edited in place (the services refuse it). The
+redemption-rate estimates live in ``rewards`` (a sale's allocation reads them).
 """
-
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -20,8 +19,10 @@ class AccountingSettings(models.Model):
     cost_per_point = models.DecimalField(
         max_digits=12,
         decimal_places=6,
-        default=Decimal("0.005000"),
-        help_text="What one redeemed point costs the merchant (cost method), in the currency.",
+        null=True,
+        blank=True,
+        help_text="What one redeemed point costs the merchant (cost method), in the currency. "
+        "Empty until finance sets it: the reports then say 'not set'.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,6 +36,8 @@ class AccountingSettings(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.cost_per_point is None:
+            return "cost per point not set"
         return f"cost per point {self.cost_per_point}"
 
     @classmethod
@@ -42,45 +45,27 @@ class AccountingSettings(models.Model):
         return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
-class RedemptionRateEstimate(models.Model):
-    """The expected redemption rate (1 - breakage) from a date on: set by staff or estimated.
-
-    The rate is the share of the points issued that the program expects to be redeemed
-    eventually. The estimate in force on a date is the one with the latest
-    ``effective_from`` on or before it (the latest recorded wins on the same date).
-    """
-
-    class Method(models.TextChoices):
-        MANUAL = "manual", "Set by finance"
-        COHORT = "cohort", "Estimated from earning cohorts"
-
-    effective_from = models.DateField()
-    rate = models.DecimalField(**RATE, help_text="e.g. 0.95 when 95% of points will be redeemed")
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.MANUAL)
-    explanation = models.TextField(blank=True, help_text="How the rate was set or computed.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-effective_from", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(rate__gte=0) & Q(rate__lte=1), name="redemption_rate_between_0_and_1"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rate:.4f} from {self.effective_from}"
-
-
 class ClosedPeriod(models.Model):
-    """A period finance has closed: its figures, as reported at closing, never change."""
+    """A period finance has closed: its figures never change.
+
+    ``last_ids`` holds, per table, the last row the books held when the period was
+    closed: a row recorded later but dated inside the period (a late refund, an offline
+    till, a late expiry run) is booked in the next open period instead, so every report
+    of the period, of any part of it and of any day in it is the same forever.
+    ``point_value`` and ``cost_per_point`` are the settings of the day, kept with it.
+    ``figures`` are the reports as they were at closing (what an auditor signed).
+    """
 
     start = models.DateField()
     end = models.DateField(help_text="Last day of the period (inclusive).")
-    figures = models.JSONField(help_text="The roll-forward and revenue figures at closing.")
+    figures = models.JSONField(
+        default=dict, blank=True, help_text="The reports of the period as at closing."
+    )
+    last_ids = models.JSONField(
+        default=dict, blank=True, help_text="Per table, the last row the closed books hold."
+    )
+    point_value = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_per_point = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
@@ -98,7 +83,8 @@ class ClosedPeriod(models.Model):
 
 
 class LiabilitySnapshot(models.Model):
-    """The points liability at the end of one day; recomputing a day replaces its row."""
+    """The points liability at the end of one day; recomputing an open day replaces its row,
+    a closed day's row is kept as it is."""
 
     as_of = models.DateField(unique=True)
     spendable_points = models.BigIntegerField()
@@ -108,7 +94,7 @@ class LiabilitySnapshot(models.Model):
     redemption_rate = models.DecimalField(**RATE)
     face_value = models.DecimalField(**MONEY)
     contract_liability = models.DecimalField(**MONEY)
-    cost_liability = models.DecimalField(**MONEY)
+    cost_liability = models.DecimalField(**MONEY, null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

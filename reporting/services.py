@@ -1,52 +1,39 @@
-"""Writes of the reporting app: rate estimates, closing periods, liability snapshots.
+"""Writes of the reporting app: estimates (through rewards), closing periods, the cost per
+point and the daily liability snapshots.
 
 Estimates and closed periods are only ever added, never edited: a report for a past
 period must reproduce what was reported then.
 """
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
+from rewards import allocation, validation
+from rewards.models import RedemptionRateEstimate
 
-from . import reports
-from .models import ClosedPeriod, LiabilitySnapshot, RedemptionRateEstimate
-
-
-def _check_rate(rate) -> Decimal:
-    if isinstance(rate, float):
-        raise ApplicationError("rate must be a decimal string, not a float", field="rate")
-    try:
-        value = Decimal(str(rate).strip())
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(f"rate must be a number, not {rate!r}", field="rate") from None
-    if not value.is_finite() or value < 0 or value > 1:
-        raise ApplicationError(
-            f"rate must be between 0 and 1 (e.g. 0.95 for 95%), not {rate}",
-            code="invalid_rate",
-            field="rate",
-        )
-    if value != value.quantize(Decimal("0.000001")):
-        raise ApplicationError("rate has more than 6 decimal places", field="rate")
-    return value
+from . import closing, reports
+from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot
 
 
 def _check_open(day: date, *, field: str, what: str) -> None:
-    """Refuse a change that would alter a closed period's figures."""
+    """Refuse a change dated inside the closed books."""
     closed = ClosedPeriod.objects.filter(end__gte=day).order_by("end").first()
     if closed is not None:
         raise ApplicationError(
-            f"{what} {day} falls in or before the closed period {closed}: "
-            "closed figures never change; use a date after it",
+            f"The {what} {day} falls in the closed period {closed}: closed figures never "
+            "change; use a later date.",
             code="period_closed",
             field=field,
         )
 
 
-@transaction.atomic
 def record_redemption_rate(
     *,
     rate,
@@ -56,73 +43,86 @@ def record_redemption_rate(
     user=None,
 ) -> RedemptionRateEstimate:
     """Record the expected redemption rate from ``effective_from`` on (a new row, always)."""
-    value = _check_rate(rate)
-    if not isinstance(effective_from, date):
-        raise ApplicationError("effective_from must be a date", field="effective_from")
-    _check_open(effective_from, field="effective_from", what="effective date")
-    return RedemptionRateEstimate.objects.create(
+    if isinstance(effective_from, date):
+        reports.check_day(effective_from, field="effective_from", label="effective date")
+        _check_open(effective_from, field="effective_from", what="effective date")
+    return allocation.record_redemption_rate(
+        rate=rate,
         effective_from=effective_from,
-        rate=value,
         method=method,
-        explanation=(explanation or "").strip(),
-        created_by=user,
-    )
-
-
-def estimate_redemption_rate(*, as_of: date, effective_from: date, user=None):
-    """Estimate the rate from the earning cohorts up to ``as_of`` and record it."""
-    estimate = reports.estimate_rate(as_of)
-    if estimate["rate"] is None:
-        raise ApplicationError(
-            f"no redeemed or lapsed points up to {as_of}: the history cannot estimate a rate",
-            code="no_history",
-            field="as_of",
-        )
-    return record_redemption_rate(
-        rate=estimate["rate"],
-        effective_from=effective_from,
-        method=RedemptionRateEstimate.Method.COHORT,
-        explanation=estimate["explanation"],
+        explanation=explanation,
         user=user,
     )
 
 
+def estimate_redemption_rate(
+    *, effective_from: date, as_of: date | None = None, explanation: str = "", user=None
+) -> RedemptionRateEstimate:
+    """Estimate the rate from the earning cohorts up to ``as_of`` (default: yesterday) and
+    record it with how it was computed."""
+    as_of = reports.check_day(
+        as_of or timezone.localdate() - timedelta(days=1), field="as_of", label="history's last day"
+    )
+    estimate = reports.estimate_rate(as_of)
+    if estimate.rate is None:
+        raise ApplicationError(
+            f"No redeemed or lapsed points up to {as_of}: the history cannot estimate a rate "
+            "yet. Record one set by finance instead.",
+            code="no_history",
+            field="rate",
+        )
+    text = estimate.explanation + (f". {explanation.strip()}" if explanation.strip() else "")
+    return record_redemption_rate(
+        rate=estimate.rate,
+        effective_from=effective_from,
+        method=RedemptionRateEstimate.Method.COHORT,
+        explanation=text,
+        user=user,
+    )
+
+
+close_period = closing.close_period
+
+
 @transaction.atomic
-def close_period(*, start: date, end: date, user=None) -> ClosedPeriod:
-    """Freeze the period's roll-forward and revenue as reported now."""
-    if end < start:
-        raise ApplicationError("the period must end on or after its start", field="end")
-    if end >= timezone.localdate():
-        raise ApplicationError(
-            f"cannot close a period that has not ended yet (ends {end})", field="end"
-        )
-    overlap = ClosedPeriod.objects.filter(start__lte=end, end__gte=start).first()
-    if overlap is not None:
-        raise ApplicationError(
-            f"overlaps the closed period {overlap}", code="period_closed", field="start"
-        )
-    later = ClosedPeriod.objects.filter(start__gt=end).first()
-    if later is not None:
-        raise ApplicationError(
-            f"a later period ({later}) is already closed: close periods in order",
-            code="period_closed",
-            field="start",
-        )
-    period = reports.Period(start, end)
-    figures = {
-        "rf": reports.rollforward(period, use_closed=False).as_dict(),
-        "revenue": reports.revenue(period, by="period").as_dict(),
-        # Sub-period rows too, so that a report by month inside the period never changes.
-        "revenue_by": {
-            by: reports.revenue(period, by=by).as_dict() for by in ("month", "quarter", "year")
-        },
-    }
-    return ClosedPeriod.objects.create(start=start, end=end, figures=figures, closed_by=user)
+def set_cost_per_point(*, cost, user=None) -> AccountingSettings:
+    """What one redeemed point costs the merchant (the cost method; None: not set). Closed
+    periods keep the cost of their day."""
+    value = None
+    if cost is not None:
+        value = validation.parse_decimal(cost, field="cost_per_point", label="cost per point")
+        if value < 0 or value >= 1_000_000 or value != value.quantize(Decimal("0.000001")):
+            raise ApplicationError(
+                "The cost per point must be from 0 to 999,999.999999, with at most 6 decimal "
+                "places.",
+                field="cost_per_point",
+            )
+    settings = AccountingSettings.get()
+    settings.cost_per_point = value
+    settings.save(update_fields=["cost_per_point", "updated_at"])
+    return settings
 
 
-def record_liability_snapshot(*, as_of: date) -> LiabilitySnapshot:
-    """Compute the liability at the end of ``as_of`` and store it (replacing that day's row)."""
-    figures = reports.liability_figures(as_of)
+@dataclass
+class SnapshotResult:
+    snapshot: LiabilitySnapshot
+    kept: bool  # the day is closed and already had its snapshot: nothing was changed
+
+
+def record_liability_snapshot(*, as_of: date) -> SnapshotResult:
+    """Compute the liability at the end of ``as_of`` and store it as that day's snapshot.
+
+    An open day's snapshot is replaced; a closed day's is kept as it is (its figures
+    cannot change, and the stored row is what was reported).
+    """
+    as_of = reports.check_day(as_of, field="as_of", label="day")
+    if as_of >= timezone.localdate():
+        raise ApplicationError("A day's snapshot can be taken once the day is over.", field="as_of")
+    books = reports.Books.load()
+    existing = LiabilitySnapshot.objects.filter(as_of=as_of).first()
+    if existing is not None and books.closing_of_day(as_of) is not None:
+        return SnapshotResult(existing, kept=True)
+    figures = reports.liability_figures(as_of, books=books).as_dict()
     snapshot, _created = LiabilitySnapshot.objects.update_or_create(
         as_of=as_of,
         defaults={
@@ -136,4 +136,4 @@ def record_liability_snapshot(*, as_of: date) -> LiabilitySnapshot:
             "cost_liability": figures["cost_liability"],
         },
     )
-    return snapshot
+    return SnapshotResult(snapshot, kept=False)

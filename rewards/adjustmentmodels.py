@@ -30,6 +30,11 @@ class AdjustmentRequest(models.Model):
         "description (the member sees it)", max_length=255, default="Points adjustment"
     )
     note = models.TextField("internal note (staff only)", help_text="Never shown to the member.")
+    effective_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it happened, if not when it is approved (the entry is dated then).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

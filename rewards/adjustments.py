@@ -91,7 +91,7 @@ def adjust_points(
         posting.credit(points, expires_at=lot_expiry(program, effective_at))
         posting.settle_debt()
     else:
-        available = spendable_points(member)
+        available = spendable_points(member, now=effective_at)
         if available < -points:
             raise ApplicationError(
                 f"Cannot remove {-points:,} points: {member.email} has only {available:,} "
@@ -99,7 +99,7 @@ def adjust_points(
                 code="insufficient_points",
                 field="points",
             )
-        posting.take(-points)
+        posting.take(-points, now=effective_at)
     default = ADJUSTMENT_TEXT if kind == LedgerEntry.Kind.ADJUST else reason
     entry = posting.post(
         description=(description or "").strip()[:255] or default[:255],
@@ -139,26 +139,44 @@ def _check_approval(points, member_id, approval, limits: validation.Limits) -> N
 
 
 def adjust_or_request(
-    *, member_id: int, points: int, note: str, user, description: str = ""
+    *,
+    member_id: int,
+    points: int,
+    note: str,
+    user,
+    description: str = "",
+    effective_at: datetime | None = None,
 ) -> LedgerEntry | AdjustmentRequest:
     """What staff's *Adjust points* does: post at once up to the large threshold, above it
-    record a request for a second staff user to approve."""
+    record a request for a second staff user to approve. ``effective_at``: when it
+    happened, if not now (dated in a closed period, the reports book it in the next)."""
     points = validation.check_points(points, allow_negative=True)
+    when = {"effective_at": effective_at}
     if validation.needs_approval(points, validation.limits()):
         return request_adjustment(
-            member_id=member_id, points=points, note=note, user=user, description=description
-        )
+            member_id=member_id, points=points, note=note, user=user, description=description,
+            **when,
+        )  # fmt: skip
     return adjust_points(
-        member_id=member_id, points=points, reason=note, user=user, description=description
-    )
+        member_id=member_id, points=points, reason=note, user=user, description=description,
+        **when,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def request_adjustment(
-    *, member_id: int, points: int, note: str, user, description: str = ""
+    *,
+    member_id: int,
+    points: int,
+    note: str,
+    user,
+    description: str = "",
+    effective_at: datetime | None = None,
 ) -> AdjustmentRequest:
     """Record a large adjustment to approve; nothing is credited or taken yet."""
     points = validation.check_points(points, allow_negative=True)
+    if effective_at is not None:
+        effective_at = validation.check_moment(effective_at, field="effective_at")
     note = (note or "").strip()
     if not note:
         raise ApplicationError(
@@ -179,6 +197,7 @@ def request_adjustment(
         description=(description or "").strip()[:255] or ADJUSTMENT_TEXT,
         note=note,
         requested_by=user,
+        effective_at=effective_at,
     )
 
 
@@ -224,6 +243,7 @@ def approve_adjustment(*, request_id: int, user) -> AdjustmentRequest:
         description=request.description,
         reference=f"adjustment-request:{request.pk}",
         approval=request,
+        effective_at=request.effective_at,
     )
     request.save(update_fields=["status", "decided_by", "decided_at", "entry"])
     return request

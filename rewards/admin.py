@@ -154,6 +154,7 @@ class LedgerMemberAdmin(MembershipTools, ActionViewsMixin, MemberAdmin):
                 note=data["reason"],
                 description=data["description"],
                 user=request.user,
+                effective_at=data["effective_at"],
             ),
             done=self._adjusted,
         )
@@ -208,7 +209,10 @@ class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             title=f"Cancel redemption {redemption.code}",
             intro=f"{redemption.points} points go back to {redemption.member.email}.",
             action=lambda data: services.cancel_redemption(
-                redemption_id=redemption.pk, reason=data["reason"], user=request.user
+                redemption_id=redemption.pk,
+                reason=data["reason"],
+                user=request.user,
+                effective_at=data["effective_at"],
             ),
             done=lambda r: f"Cancelled {r.code}; {r.points} points given back.",
         )

@@ -77,6 +77,17 @@ class MemberForm(MemberAdmin.form):
         return checked(self, "enrolled_at", validation.check_moment, label="enrolment date")
 
 
+def when_field() -> forms.DateTimeField:
+    """When the event happened, if not now (a till that was offline, a late correction).
+
+    Dated inside a closed period, the reports book it in the next open period."""
+    return forms.DateTimeField(
+        required=False,
+        label="When it happened",
+        help_text="Empty: now. YYYY-MM-DD HH:MM; not before the program's earliest date.",
+    )
+
+
 class AdjustForm(forms.Form):
     points = forms.IntegerField(help_text="Positive to add points, negative to remove them.")
     description = forms.CharField(
@@ -91,6 +102,7 @@ class AdjustForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required: why the points change. Never shown to the member.",
     )
+    effective_at = when_field()
 
     def clean_points(self):
         return checked(self, "points", validation.check_points, allow_negative=True)
@@ -144,6 +156,7 @@ class RecordPurchaseForm(forms.Form):
 class RefundForm(forms.Form):
     amount = forms.DecimalField()
     reason = forms.CharField(max_length=255)
+    refunded_at = when_field()
 
     def clean_amount(self):
         return checked(self, "amount", validation.check_amount, label="refund amount")
@@ -151,6 +164,7 @@ class RefundForm(forms.Form):
 
 class CancelRedemptionForm(forms.Form):
     reason = forms.CharField(max_length=255)
+    effective_at = when_field()
 
 
 class RejectAdjustmentForm(forms.Form):

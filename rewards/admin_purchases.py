@@ -148,6 +148,7 @@ class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
                 amount=data["amount"],
                 reason=data["reason"],
                 user=request.user,
+                refunded_at=data["refunded_at"],
             ),
             done=lambda refund: (
                 f"Refunded {refund.amount}: {refund.points_reversed} points reversed"

@@ -15,7 +15,7 @@ from members.models import Member, Tier, TierChange
 
 from . import actions, validation
 from .admin import LedgerMemberAdmin, ReadOnlyInline
-from .admin_forms import ceiling_error, checked
+from .admin_forms import ceiling_error, checked, when_field
 from .models import ActionRule, MemberAction
 
 MONTHS = {"minimum": 0, "maximum": 120}
@@ -118,6 +118,7 @@ class RecordActionForm(forms.Form):
     rule = forms.ModelChoiceField(ActionRule.objects.filter(active=True), to_field_name="code")
     reference = forms.CharField(max_length=200, required=False, help_text="e.g. the review's id")
     idempotency_key = forms.CharField(max_length=150, required=False)
+    occurred_at = when_field()
 
 
 class TierMemberAdmin(LedgerMemberAdmin):
@@ -221,6 +222,7 @@ class TierMemberAdmin(LedgerMemberAdmin):
                 idempotency_key=data["idempotency_key"] or None,
                 reference=data["reference"],
                 user=request.user,
+                occurred_at=data["occurred_at"],
             ),
             done=lambda entry: f"{entry.description}: {entry.points:+d} points.",
         )

@@ -26,6 +26,7 @@ class ApiKey(models.Model):
         READ = "read", "Read (look-ups, balances, lists)"
         EARN = "earn", "Earn (enrol, purchases, refunds, actions)"
         REDEEM = "redeem", "Redeem (redemptions, codes)"
+        FINANCE = "finance", "Finance (redemption-rate estimates, closing periods)"
 
     name = models.CharField(max_length=100, help_text="Which integration uses the key.")
     prefix = models.CharField(max_length=12, unique=True, editable=False)

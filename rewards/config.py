@@ -1,4 +1,5 @@
-"""The settings every purchase reads (program, channels, active earn rules, tiers), cached.
+"""The settings every purchase reads (program, channels, active earn rules, tiers, the
+redemption-rate estimates its allocation uses), cached.
 
 They change a few times a year and are read on every purchase, where loading them cost
 four queries. Each process keeps one ``Snapshot`` of them, labelled with the token of
@@ -25,10 +26,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from loyalty.db import RowLoader
 from members.models import Member, Tier
 
-from .models import Channel, ConfigVersion, EarnRule, Program
+from . import allocation
+from .models import Channel, ConfigVersion, EarnRule, Program, RedemptionRateEstimate
 
 # Which tables the snapshot is made of: a write to any of them changes the token.
-WATCHED = (Program, Channel, EarnRule, Tier)
+WATCHED = (Program, Channel, EarnRule, Tier, RedemptionRateEstimate)
 TOKEN_SQL = f"SELECT token FROM {ConfigVersion._meta.db_table} WHERE id = 1"  # noqa: S608
 # Only where install_triggers knows how to keep the token: elsewhere, never cached.
 VENDORS = {"postgresql", "sqlite"}
@@ -41,6 +43,7 @@ class Snapshot:
     channels: dict[str, Channel]
     rules: tuple[EarnRule, ...]  # the active ones, by id
     tiers: tuple[Tier, ...]  # by rank
+    rates: tuple[allocation.Rate, ...] = ()  # the estimates by date
 
     def tier(self, tier_id: int | None) -> Tier | None:
         return next((tier for tier in self.tiers if tier.pk == tier_id), None)
@@ -71,6 +74,7 @@ def current(token=_UNREAD) -> Snapshot:
         channels={channel.code: channel for channel in Channel.objects.all()},
         rules=tuple(EarnRule.objects.filter(active=True).order_by("pk")),
         tiers=tuple(Tier.objects.all()),
+        rates=allocation.load_rates(),
     )
     # Kept only if nothing changed while it was read (Program.get() may have created
     # the program; another transaction may have committed in between).

@@ -4,10 +4,11 @@ The job works on batches of members. Each batch is one transaction that locks it
 members (in primary-key order, like every ledger write) and then reads their due lots,
 so a redemption of the same member either ran before (and spent the points, which are
 then no longer there to expire) or runs after (and finds them expired). A batch costs
-a handful of statements whatever its size: one ``expire`` entry per member
-(bulk insert), one movement per lot (bulk insert), one UPDATE of the lots, one UPDATE
-of the cached balances. Committed batches are never redone: a repeated, concurrent or
-redelivered run re-reads the lots under the lock and finds nothing left to expire.
+a handful of statements whatever its size: one ``expire`` entry per member and expiry
+day, dated at that day whenever the job runs (bulk insert), one movement per lot (bulk
+insert), one UPDATE of the lots, one UPDATE of the cached balances. Committed batches are
+never redone: a repeated, concurrent or redelivered run re-reads the lots under the lock
+and finds nothing left to expire.
 """
 
 import hashlib
@@ -132,8 +133,9 @@ def expire_points(
 ) -> dict:
     """Expire every point whose time has come at ``as_of`` (default: now), FIFO by lot.
 
-    One ``expire`` entry per member and run, linked by its movements to the lots it
-    emptied. ``pause`` (seconds between batches) exists for the killed-worker test.
+    One ``expire`` entry per member and expiry day, dated when the points stopped being
+    spendable (a late run still books July's expiry in July), linked by its movements
+    to the lots it emptied. ``pause`` (seconds between batches) exists for the killed-worker test.
     """
     as_of = _aware(as_of)
     batch_size = batch_size or settings.EXPIRY_BATCH_SIZE
@@ -191,23 +193,43 @@ def _expire_batch(member_ids: list[int], *, as_of: datetime, program: Program):
             .values_list("member_id", "last")
         )
 
-    by_member: dict[int, list[tuple[int, int, datetime]]] = defaultdict(list)
+    # When the points stopped being spendable: the lot's own date, or the end of the
+    # member's inactivity period, whichever came first.
+    by_day: dict[tuple[int, date], list[tuple[int, int, datetime]]] = defaultdict(list)
     for pk, member_id, remaining, expires_at in lots:
-        # When the points stopped being spendable: the lot's own date, or the end of the
-        # member's inactivity period, whichever came first. The entry carries the latest.
         moments = [expires_at] if expires_at is not None and expires_at <= as_of else []
         if cutoff is not None:
             last = last_activity.get(member_id)
             if last is None or last <= cutoff:
                 moments.append(add_months(last, program.expiry_months) if last else as_of)
-        by_member[member_id].append((pk, remaining, min([*moments, as_of])))
+        moment = min([*moments, as_of])
+        by_day[(member_id, timezone.localdate(moment))].append((pk, remaining, moment))
+    entries = _expiry_entries(by_day, as_of=as_of)
+    LedgerEntry.objects.bulk_create(entries)
+    insert_movements(
+        [
+            (entry.pk, pk, -remaining)
+            for entry, day_lots in zip(entries, by_day.values(), strict=True)
+            for pk, remaining, _ in day_lots
+        ]
+    )
+    zero_lots([pk for pk, *_ in lots])
+    totals: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        totals[entry.member_id] -= entry.points
+    shift_balances({member_id: (-points, 0) for member_id, points in totals.items()})
+    return len(totals), sum(totals.values()), len(lots)
 
+
+def _expiry_entries(by_day: dict, *, as_of: datetime) -> list[LedgerEntry]:
+    """One ``expire`` entry per member and expiry day, dated when the points stopped
+    being spendable (whenever the job runs), so that each lands in its own period."""
     now = timezone.now()
     entries = []
-    for member_id, member_lots in by_member.items():
-        total = sum(remaining for _, remaining, _ in member_lots)
-        ids = ",".join(str(pk) for pk, _, _ in member_lots)
-        digest = hashlib.sha1(ids.encode()).hexdigest()[:16]  # noqa: S324 (a key, not security)
+    for (member_id, day), day_lots in by_day.items():
+        total = sum(remaining for _, remaining, _ in day_lots)
+        lots = ",".join(f"{pk}:{remaining}" for pk, remaining, _ in day_lots)
+        digest = hashlib.sha1(lots.encode()).hexdigest()[:16]  # noqa: S324 (a key, not security)
         entries.append(
             LedgerEntry(
                 member_id=member_id,
@@ -216,24 +238,12 @@ def _expire_batch(member_ids: list[int], *, as_of: datetime, program: Program):
                 description=f"{total} points expired",
                 reference=f"expiry run as of {as_of.isoformat()}",
                 created_at=now,
-                effective_at=max(moment for _, _, moment in member_lots),
-                # Same run and same lots can never apply twice, even if the lock were bypassed.
-                idempotency_key=f"expire:{member_id}:{as_of.isoformat()}:{digest}",
+                effective_at=max(moment for _, _, moment in day_lots),
+                # The same run and lots can never apply twice, even if the lock were bypassed.
+                idempotency_key=f"expire:{member_id}:{day}:{as_of.isoformat()}:{digest}",
             )
         )
-    LedgerEntry.objects.bulk_create(entries)
-    entry_ids = {entry.member_id: entry.pk for entry in entries}
-    insert_movements(
-        [
-            (entry_ids[member_id], pk, -remaining)
-            for member_id, member_lots in by_member.items()
-            for pk, remaining, _ in member_lots
-        ]
-    )
-    zero_lots([pk for pk, *_ in lots])
-    totals = {entry.member_id: -entry.points for entry in entries}
-    shift_balances({member_id: (-points, 0) for member_id, points in totals.items()})
-    return len(entries), sum(totals.values()), len(lots)
+    return entries
 
 
 # ---------------------------------------------------------------- reminders

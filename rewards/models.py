@@ -351,6 +351,29 @@ class Purchase(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.COMPLETED)
     points_earned = models.IntegerField(default=0)
     earn_breakdown = models.JSONField(default=list, blank=True)
+    # IFRS 15: the part of the amount allocated to the points, fixed when the sale is
+    # recorded (15.88) with the estimate and point value it used; never recomputed.
+    allocated_to_points = models.DecimalField(
+        **MONEY, default=Decimal("0"), db_default=Decimal("0")
+    )
+    allocation_rate = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="The expected redemption rate the allocation used (1: no estimate recorded).",
+    )
+    allocation_point_value = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    allocation_estimate = models.ForeignKey(
+        "RedemptionRateEstimate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -416,6 +439,12 @@ class Refund(models.Model):
     points_reversed = models.IntegerField(default=0)
     shortfall = models.IntegerField(
         default=0, help_text="Points that should have been reversed but were already spent."
+    )
+    allocated_to_points = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text="The part of the purchase's allocation to points this refund takes back.",
     )
     reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
@@ -893,3 +922,7 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.get_status_display()})"
+
+
+# The redemption-rate estimates the allocation uses; importing them registers them.
+from .accountingmodels import RedemptionRateEstimate  # noqa: E402, F401, I001

@@ -22,7 +22,7 @@ from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from members.services import end_login, lock_member
 
-from . import config, currencies, earning, signals, validation
+from . import allocation, config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -66,6 +66,17 @@ def check_active(member: Member, *, action: str) -> Member:
             field="member",
         )
     return member
+
+
+def _not_before(moment: datetime, earliest: datetime, *, what: str, of: str) -> None:
+    """An event dated when it happened can never precede the event it undoes."""
+    if moment < earliest:
+        raise ApplicationError(
+            f"The {what} date cannot be before the {of} "
+            f"({timezone.localtime(earliest):%Y-%m-%d %H:%M}).",
+            code=f"before_{of}",
+            field="effective_at" if what != "refund" else "refunded_at",
+        )
 
 
 # ---------------------------------------------------------------- purchases
@@ -284,7 +295,10 @@ def _record_purchase(
         )
     elif not award_points:
         breakdown, points = [{"rule_id": None, "rule": "points not awarded", "points": 0}], 0
-
+    allocated = allocation.for_sale(
+        rates=snapshot.rates, amount=amount, points=points, point_value=program.point_value,
+        at=purchased_at,
+    )  # fmt: skip
     purchase = Purchase(
         channel=chan,
         order_id=order_id,
@@ -297,6 +311,7 @@ def _record_purchase(
         eligible_amount=result.eligible_amount,
         points_earned=points,
         earn_breakdown=breakdown,
+        **allocated.fields(),
     )
     insert(purchase, connection)  # one hand-written INSERT: no ORM compilation, no signals
     if parsed_lines:
@@ -370,6 +385,7 @@ def refund_purchase(
                 field="refund_id",
             )
         return existing
+    _not_before(refunded_at, purchase.purchased_at, what="refund", of="purchase")
     refundable = purchase.amount - purchase.refunded_amount
     if amount > refundable:
         raise ApplicationError(
@@ -394,6 +410,9 @@ def refund_purchase(
         purchase=purchase,
         refund_id=refund_id,
         amount=amount,
+        allocated_to_points=allocation.refund_share(
+            purchase=purchase, refunded_before=purchase.refunded_amount, refunded_now=amount
+        ),
         reason=reason[:255],
         created_by=user,
         created_at=refunded_at,
@@ -468,7 +487,10 @@ def _existing_redemption(key: str, *, member_id: int, reward_id, points) -> Rede
 
 
 def _debit_for_redemption(member: Member, redemption: Redemption, description: str) -> None:
-    available = spendable_points(member)
+    """Take the points as of when the redemption happened (a till that synced late):
+    lots past their expiry date then are not spent, lots that expired since are."""
+    when = redemption.created_at
+    available = spendable_points(member, now=when)
     if available < redemption.points:
         raise ApplicationError(
             f"There are not enough points: {redemption.points} needed, {available} spendable.",
@@ -479,9 +501,9 @@ def _debit_for_redemption(member: Member, redemption: Redemption, description: s
         member=member,
         kind=LedgerEntry.Kind.REDEEM,
         idempotency_key=f"redemption:{redemption.pk}",
-        effective_at=redemption.created_at,
+        effective_at=when,
     )
-    posting.take(redemption.points)
+    posting.take(redemption.points, now=when)
     posting.post(redemption=redemption, description=description)
     signals.redemption_created.send(sender=Redemption, redemption=redemption)
 
@@ -489,10 +511,18 @@ def _debit_for_redemption(member: Member, redemption: Redemption, description: s
 @retry_on_conflict
 @transaction.atomic
 def redeem_reward(
-    *, member_id: int, reward_id: int, idempotency_key: str | None = None
+    *,
+    member_id: int,
+    reward_id: int,
+    idempotency_key: str | None = None,
+    effective_at: datetime | None = None,
 ) -> Redemption:
-    """Spend a reward's points (oldest-expiring first) and issue a one-time code."""
+    """Spend a reward's points (oldest-expiring first) and issue a one-time code.
+
+    ``effective_at``: when it happened, if not now (a till that was offline).
+    """
     key = idempotency_key or f"redeem:{secrets.token_hex(12)}"
+    now = validation.check_moment(effective_at, field="effective_at", label="redemption date")
     # The key is looked up under the member lock: a concurrent retry waits, then finds it.
     member = lock_member(member_id)
     existing = _existing_redemption(key, member_id=member_id, reward_id=reward_id, points=None)
@@ -500,7 +530,6 @@ def redeem_reward(
         return existing
     check_active(member, action="redeem")
     reward = Reward.objects.filter(pk=reward_id).first()
-    now = timezone.now()
     if reward is None:
         raise not_found("reward", reward_id, field="reward")
     if not reward.active:
@@ -543,9 +572,16 @@ def redeem_reward(
 
 @retry_on_conflict
 @transaction.atomic
-def redeem_points(*, member_id: int, points: int, idempotency_key: str | None = None) -> Redemption:
+def redeem_points(
+    *,
+    member_id: int,
+    points: int,
+    idempotency_key: str | None = None,
+    effective_at: datetime | None = None,
+) -> Redemption:
     """Spend a number of points for a discount at checkout worth points x point value."""
     points = validation.check_points(points)
+    when = validation.check_moment(effective_at, field="effective_at", label="redemption date")
     key = idempotency_key or f"redeem:{secrets.token_hex(12)}"
     member = lock_member(member_id)
     existing = _existing_redemption(key, member_id=member_id, reward_id=None, points=points)
@@ -560,6 +596,7 @@ def redeem_points(*, member_id: int, points: int, idempotency_key: str | None = 
         currency=program.currency,
         code=new_redemption_code(),
         idempotency_key=key,
+        created_at=when,
     )
     _debit_for_redemption(
         member, redemption, f"Redeemed for a {redemption.value} {redemption.currency} discount"
@@ -569,11 +606,22 @@ def redeem_points(*, member_id: int, points: int, idempotency_key: str | None = 
 
 @retry_on_conflict
 @transaction.atomic
-def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Redemption:
-    """Give a redemption's points back to the lots they came from (their expiry unchanged)."""
+def cancel_redemption(
+    *,
+    redemption_id: int,
+    reason: str = "",
+    user=None,
+    effective_at: datetime | None = None,
+) -> Redemption:
+    """Give a redemption's points back to the lots they came from (their expiry unchanged).
+
+    ``effective_at``: when it was cancelled, if not now; never before the redemption.
+    """
+    when = validation.check_moment(effective_at, field="effective_at", label="cancellation date")
     redemption = Redemption.objects.filter(pk=redemption_id).first()
     if redemption is None:
         raise not_found("redemption", redemption_id)
+    _not_before(when, redemption.created_at, what="cancellation", of="redemption")
     member = Member.lock(redemption.member_id)
     redemption = Redemption.objects.select_for_update().get(pk=redemption_id)
     if redemption.status == Redemption.Status.CANCELLED:
@@ -591,6 +639,7 @@ def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Red
         member=member,
         kind=LedgerEntry.Kind.REDEEM_CANCEL,
         idempotency_key=f"redemption:{redemption.pk}:cancel",
+        effective_at=when,
     )
     movements = list(debit.movements.select_related("lot").order_by("pk"))
     lots = {
@@ -600,9 +649,8 @@ def cancel_redemption(*, redemption_id: int, reason: str = "", user=None) -> Red
     for movement in movements:
         posting.move(lots[movement.lot_id], -movement.points)
     posting.settle_debt()
-    now = timezone.now()
     redemption.status = Redemption.Status.CANCELLED
-    redemption.cancelled_at = now
+    redemption.cancelled_at = when
     redemption.save(update_fields=["status", "cancelled_at"])
     if redemption.reward_id and redemption.reward.stock is not None:
         Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)

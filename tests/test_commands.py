@@ -40,6 +40,7 @@ def test_a_command_on_a_database_that_is_not_migrated_fails_in_one_line(command,
     args = {
         "import_purchases": [str(tmp_path / "orders.csv")],
         "report": ["rollforward", "--from", "2026-01-01", "--to", "2026-01-31"],
+        "finance": ["estimates"],
     }
     (tmp_path / "orders.csv").write_text("order_id,email,purchased_at,amount\n")
     result = manage(command, *args.get(command, []), database=tmp_path / "empty.sqlite3")

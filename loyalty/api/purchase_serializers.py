@@ -111,6 +111,11 @@ class RefundIn(serializers.Serializer):
     amount = Amount()
     refund_id = Text(max_length=100, min_length=0, required=False)
     reason = Text(max_length=255, min_length=0, required=False)
+    refunded_at = Moment(
+        required=False,
+        help_text="When it was refunded, if not now; never before the purchase. Dated inside "
+        "a closed period, the reports book it in the next open period.",
+    )
 
 
 class RefundOut(serializers.ModelSerializer):

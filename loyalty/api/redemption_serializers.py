@@ -6,7 +6,10 @@ from rest_framework.settings import api_settings
 from rewards import validation
 from rewards.models import Redemption
 
-from .fields import Integer, Text, an_id
+from .fields import Integer, Moment, Text, an_id
+
+WHEN = "When it happened, if not now (a till that was offline); dated inside a closed period, "
+WHEN += "the reports book it in the next open period."
 
 MAX_POINTS = validation.HARD_MAX_POINTS
 ANY = api_settings.NON_FIELD_ERRORS_KEY
@@ -17,6 +20,7 @@ class RedeemRewardIn(serializers.Serializer):
 
     member_id = an_id()
     reward_id = an_id()
+    effective_at = Moment(required=False, help_text=WHEN)
 
 
 class RedeemPointsIn(serializers.Serializer):
@@ -31,6 +35,7 @@ class RedeemPointsIn(serializers.Serializer):
         "changed it): 422 `over_limit`; more than the spendable balance: 422 "
         "`insufficient_points`.",
     )
+    effective_at = Moment(required=False, help_text=WHEN)
 
 
 class RedeemIn(serializers.Serializer):
@@ -56,6 +61,9 @@ class RedeemIn(serializers.Serializer):
 
 class CancelIn(serializers.Serializer):
     reason = Text(max_length=500, min_length=0, required=False)
+    effective_at = Moment(
+        required=False, help_text="When it was cancelled, if not now; never before the redemption."
+    )
 
 
 class ValidateCodeIn(serializers.Serializer):

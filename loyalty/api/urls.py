@@ -5,7 +5,8 @@ from csp.decorators import csp_update
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from .views import ledger, me, members, purchases, redemptions
+from .finance_serializers import REPORT_NAMES
+from .views import finance, ledger, me, members, purchases, redemptions
 
 
 class IdConverter:
@@ -21,6 +22,21 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class ReportConverter:
+    """The name of an accounting report (another name matches no route: a 404)."""
+
+    regex = "|".join(REPORT_NAMES)
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ReportConverter, "report")
 
 urlpatterns = [
     path("ping/", members.PingView.as_view(), name="api-ping"),
@@ -61,6 +77,13 @@ urlpatterns = [
     ),
     path("actions/", ledger.ActionView.as_view(), name="api-actions"),
     path("ledger/", ledger.LedgerListView.as_view(), name="api-ledger"),
+    path("finance/estimates/", finance.EstimatesView.as_view(), name="api-finance-estimates"),
+    path(
+        "finance/closed-periods/",
+        finance.ClosedPeriodsView.as_view(),
+        name="api-finance-closed-periods",
+    ),
+    path("reports/<report:name>/", finance.ReportView.as_view(), name="api-report"),
     path("me/", me.MeView.as_view(), name="api-me"),
     path("me/ledger/", me.MeLedgerView.as_view(), name="api-me-ledger"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -24,6 +24,7 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     now = timezone.now()
     rewards = catalog.load_program()
     staff = personas.load_staff()
+    activity.load_estimate(staff, now=now)  # before the sales: each is allocated with it
     emails = [personas.MARIA.email] + [f"customer{i:03d}@example.com" for i in range(1, members)]
     customers.load_customers(emails, rng=rng, rewards=rewards, now=now)
     services.release_pending_points()

@@ -111,16 +111,22 @@ def load_erasure(staff: User) -> None:
         )
 
 
-def load_reports(staff: User, days: int = 14) -> None:
-    """A redemption-rate estimate, a closed month and two weeks of liability snapshots."""
-    first = Purchase.objects.order_by("purchased_at").values_list("purchased_at", flat=True).first()
-    start = timezone.localtime(first).date().replace(day=1) if first else date(2020, 1, 1)
+def load_estimate(staff: User, *, now) -> None:
+    """Finance's estimate, recorded before the history: every sale is allocated to its
+    points with the estimate of its day, and an estimate is never back-dated."""
     reporting.record_redemption_rate(
         rate="0.85",
-        effective_from=start,
+        effective_from=timezone.localdate(now - timedelta(days=541)).replace(day=1),
         explanation="demo: finance's estimate from a comparable program (15% breakage)",
         user=staff,
     )
+
+
+def load_reports(staff: User, days: int = 14) -> None:
+    """The cost per point, a closed month and two weeks of liability snapshots."""
+    reporting.set_cost_per_point(cost="0.004", user=staff)
+    first = Purchase.objects.order_by("purchased_at").values_list("purchased_at", flat=True).first()
+    start = timezone.localtime(first).date().replace(day=1) if first else date(2020, 1, 1)
     month_end = start.replace(day=28) + timedelta(days=4)
     month_end -= timedelta(days=month_end.day)
     reporting.close_period(start=start, end=month_end, user=staff)

@@ -2,8 +2,8 @@
 
 Historical points are dated at their purchase, so some were due to expire before the
 import ran. The writer stores such lots already at zero; here, in three statements
-whatever the number of lots, each member gets one ``expire`` entry (dated at the latest
-expiry it covers) with one movement per lot, and every member's cached balances get
+whatever the number of lots, each member gets one ``expire`` entry per expiry day (dated
+at that day) with one movement per lot, and every member's cached balances get
 the sum of what the import wrote for them. The program's own expiry job can take over
 later: it only needs the lots' ``expires_at``.
 """
@@ -11,6 +11,7 @@ later: it only needs the lots' ``expires_at``.
 from datetime import datetime
 
 from django.db import connection
+from django.utils import timezone
 
 from members.models import Member
 
@@ -18,39 +19,47 @@ from ..models import LedgerEntry, LotMovement, PointLot
 
 
 def finish_import(*, reference: str, expiry_reference: str, now: datetime) -> dict:
-    """Expire the import's zeroed lots and add the import's entries to the cached balances."""
+    """Expire the import's zeroed lots and add the import's entries to the cached balances.
+
+    One ``expire`` entry per member and expiry day, dated at the latest expiry of that
+    day, so that each expiry lands in its own accounting period.
+    """
     lot, entry = PointLot._meta.db_table, LedgerEntry._meta.db_table
     movement, member = LotMovement._meta.db_table, Member._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)
-    expired = (
-        f"FROM {lot} l JOIN {entry} e ON e.id = l.entry_id "
-        "WHERE e.reference = %s AND l.remaining = 0 AND l.points > 0 AND l.expires_at <= %s"
+    day, day_params = connection.ops.datetime_cast_date_sql(
+        "l.expires_at", (), timezone.get_current_timezone_name()
     )
+    key = "%s || CAST(d.member_id AS TEXT) || ':' || CAST(d.day AS TEXT)"
+    due = (
+        f"(SELECT l.id, l.member_id, l.points, l.expires_at, {day} AS day "  # noqa: S608
+        f"FROM {lot} l JOIN {entry} e ON e.id = l.entry_id WHERE e.reference = %s "
+        "AND l.remaining = 0 AND l.points > 0 AND l.expires_at <= %s) d"
+    )
+    due_params = [*day_params, reference, at]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {entry} (member_id, kind, points, pending_points, shortfall, "  # noqa: S608
             "description, reason, reference, created_at, effective_at, idempotency_key) "
-            f"SELECT l.member_id, %s, -SUM(l.points), 0, 0, %s, '', %s, %s, MAX(l.expires_at), "
-            f"%s || CAST(l.member_id AS TEXT) {expired} GROUP BY l.member_id",
+            f"SELECT d.member_id, %s, -SUM(d.points), 0, 0, %s, '', %s, %s, MAX(d.expires_at), "
+            f"{key} FROM {due} GROUP BY d.member_id, d.day",
             [
                 LedgerEntry.Kind.EXPIRE.value,
                 "Imported points already past their expiry date",
                 expiry_reference,
                 at,
                 f"{expiry_reference}:",
-                reference,
-                at,
+                *due_params,
             ],
         )
         cursor.execute(
             f"INSERT INTO {movement} (entry_id, lot_id, points) "  # noqa: S608
-            f"SELECT x.id, l.id, -l.points FROM {lot} l JOIN {entry} e ON e.id = l.entry_id "
-            f"JOIN {entry} x ON x.member_id = l.member_id AND x.reference = %s "
-            "WHERE e.reference = %s AND l.remaining = 0 AND l.points > 0 AND l.expires_at <= %s",
-            [expiry_reference, reference, at],
+            f"SELECT x.id, d.id, -d.points FROM {due} JOIN {entry} x ON x.idempotency_key = {key}",
+            [*due_params, f"{expiry_reference}:"],
         )
         cursor.execute(
-            f"SELECT COUNT(*), COALESCE(-SUM(points), 0) FROM {entry} WHERE reference = %s",  # noqa: S608
+            f"SELECT COUNT(DISTINCT member_id), COALESCE(-SUM(points), 0) FROM {entry} "  # noqa: S608
+            "WHERE reference = %s",
             [expiry_reference],
         )
         members, points = cursor.fetchone()

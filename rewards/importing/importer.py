@@ -29,7 +29,7 @@ from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
 
-from .. import config, earning, services, signals, validation
+from .. import allocation, config, earning, services, signals, validation
 from ..ledger import lot_expiry
 from ..models import (
     Channel,
@@ -178,6 +178,8 @@ class Importer:
             else self.options.create_members
         )
         self.rules = settings_now.rules
+        self.rates = settings_now.rates
+        self._allocations: dict = {}
         self._earn_cache: dict = {}
         self._expiry_days: dict = {}
         self._by_email: dict[str, _Member] = {}
@@ -470,6 +472,26 @@ class Importer:
             self._earn_cache[key] = cached
         return cached
 
+    def _allocation(self, row: Row, points: int) -> tuple:
+        """The allocation columns of a purchase (``allocation.for_sale``), memoised."""
+        if points <= 0:
+            return (Decimal("0.00"), None, None, None)
+        key = (row.amount, points, row.purchased_at.date())
+        found = self._allocations.get(key)
+        if found is None:
+            found = allocation.for_sale(
+                rates=self.rates,
+                amount=row.amount,
+                points=points,
+                point_value=self.program.point_value,
+                at=row.purchased_at,
+            )
+            found = (found.amount, found.rate, found.point_value, found.estimate_id)
+            if len(self._allocations) > 5_000:  # bounded
+                self._allocations.clear()
+            self._allocations[key] = found
+        return found
+
     def _expiry(self, earned_at):
         """``lot_expiry`` of the program, memoised on the date (a million rows, few dates)."""
         day = (earned_at.year, earned_at.month, earned_at.day)
@@ -646,6 +668,7 @@ class Importer:
                     points,
                     breakdown,
                     now,
+                    *self._allocation(row, points),
                 )
             )
             plans.append((row, member, points))

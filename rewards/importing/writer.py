@@ -38,6 +38,10 @@ PURCHASE = (
     "points_earned",
     "earn_breakdown",
     "created_at",
+    "allocated_to_points",
+    "allocation_rate",
+    "allocation_point_value",
+    "allocation_estimate_id",
 )
 ENTRY = (
     "member_id",

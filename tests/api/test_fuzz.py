@@ -89,7 +89,7 @@ def keep_connection():
 
 @pytest.fixture
 def fuzz_key(db, program, web, keep_connection):
-    _, full = ApiKey.issue(name="fuzz", scopes=["read", "earn", "redeem"])
+    _, full = ApiKey.issue(name="fuzz", scopes=["read", "earn", "redeem", "finance"])
     member = MemberFactory()
     services.record_purchase(channel="web", order_id="fuzz", amount="100.00", member_id=member.pk)
     RewardFactory(points_cost=10)

@@ -29,6 +29,11 @@ def test_the_schema_lists_every_operation(client):
         "ledger_list",
         "me_balance",
         "me_ledger",
+        "finance_estimates_list",
+        "finance_estimate_record",
+        "finance_closed_periods_list",
+        "finance_period_close",
+        "finance_report",
     } <= operations
     assert "ApiKey" in schema["components"]["securitySchemes"]
 

@@ -10,7 +10,7 @@ from rewards import services as rewards
 from rewards.models import Program
 from tests.factories import MemberFactory, RewardFactory
 
-from .helpers import at, moment, units
+from .helpers import moment, units
 
 pytestmark = pytest.mark.usefixtures("web")
 
@@ -35,11 +35,9 @@ def _sell(members, amount, when):
 
 
 def _redeem(members, points_each, when):
-    """Redeem a reward dated ``when`` (a reward's redemption is dated by the clock)."""
     reward = RewardFactory(points_cost=points_each)
-    with at(when):
-        for member in members:
-            rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk)
+    for member in members:
+        rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=when)
 
 
 def _years(first, last):
@@ -118,9 +116,11 @@ def test_grocery_example_follows_the_revised_expectation_to_a_zero_liability(gro
 def test_it_validates_ownership_a_refund_takes_back_only_its_own_purchases_share(example_52):
     """One customer's refund reduces the allocation by that purchase's share, not another's."""
     purchase = example_52[0].purchases.get()
-    with at(moment(2025, 7, 1)):
-        rewards.refund_purchase(purchase_id=purchase.pk, amount="5000.00")
-    after = reports.allocated_to_points(reports.start_of(date(2026, 1, 1)))[0]
+    refund = rewards.refund_purchase(
+        purchase_id=purchase.pk, amount="5000.00", refunded_at=moment(2025, 7, 1)
+    )
+    assert refund.allocated_to_points == Decimal("433.79")  # half of 867.58
+    after = reports.position(reports.Books.load(), date(2025, 12, 31)).total.allocated
     assert after == Decimal("8675.80") - Decimal("433.79")
 
 

@@ -37,10 +37,11 @@ def busy_year(program, member, other_member):
     )
     rewards.release_pending_points(now=moment(2024, 12, 1))
     reward = RewardFactory(points_cost=30)
-    with at(moment(2025, 2, 1)):
-        rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk)
-        cancelled = rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk)
-        rewards.cancel_redemption(redemption_id=cancelled.pk)
+    rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 2, 1))
+    cancelled = rewards.redeem_reward(
+        member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 2, 1)
+    )
+    rewards.cancel_redemption(redemption_id=cancelled.pk, effective_at=moment(2026, 1, 5))
     sale = rewards.record_purchase(
         channel="web",
         order_id="new",
@@ -96,9 +97,10 @@ def test_rollforward_lines_add_up_from_opening_to_closing(busy_year):
 
 
 def test_rollforward_gives_back_cancelled_redemptions(busy_year):
-    # A cancellation is dated when it happens (today), so the period runs to today.
-    got = lines(reports.rollforward(reports.Period(date(2025, 1, 1), timezone.localdate())))
-    assert (got["Redeemed"], got["Redemptions cancelled"]) == (-60, 30)
+    # The cancellation is dated 2026-01-05: the year 2025 shows the redemption only.
+    assert lines(reports.rollforward(YEAR))["Redeemed"] == -60
+    got = lines(reports.rollforward(reports.Period(date(2026, 1, 1), date(2026, 1, 31))))
+    assert got["Redemptions cancelled"] == 30
 
 
 def test_rollforward_splits_the_closing_into_spendable_and_pending(busy_year):
@@ -114,12 +116,22 @@ def test_rollforward_shows_money_at_the_point_value(busy_year):
 
 def test_a_closed_periods_rollforward_never_changes(busy_year, member):
     services.close_period(start=YEAR.start, end=YEAR.end)
+    before = reports.rollforward(YEAR).as_dict()
     rewards.adjust_points(
         member_id=member.pk, points=100, reason="late correction", effective_at=moment(2025, 6, 1)
     )
-    got = lines(reports.rollforward(YEAR))
-    assert got["Closing outstanding"] == 177
-    assert "Adjustments: added" in got and got["Adjustments: added"] == 15
+    assert reports.rollforward(YEAR).as_dict() == before
+    assert lines(reports.rollforward(YEAR))["Closing outstanding"] == 177
+
+
+def test_a_closed_periods_months_never_change_either(busy_year, member):
+    services.close_period(start=YEAR.start, end=YEAR.end)
+    june = reports.Period(date(2025, 6, 1), date(2025, 6, 30))
+    before = reports.rollforward(june).as_dict()
+    rewards.adjust_points(
+        member_id=member.pk, points=100, reason="late correction", effective_at=moment(2025, 6, 1)
+    )
+    assert reports.rollforward(june).as_dict() == before
 
 
 def test_a_correction_to_a_closed_period_appears_in_the_next_open_period(busy_year, member):
@@ -129,15 +141,16 @@ def test_a_correction_to_a_closed_period_appears_in_the_next_open_period(busy_ye
     )
     following = reports.rollforward(reports.Period(date(2026, 1, 1), date(2026, 1, 31)))
     got = lines(following)
-    assert got["Opening outstanding (as reported at closing)"] == 177
-    assert got["Corrections to closed periods"] == 100
-    assert following.summary["closing"] == 277
+    assert got["Opening outstanding"] == 177  # the closing as it was closed
+    assert got["Correction dated in a closed period: Adjustments: added"] == 100
+    assert following.summary["closing"] == 177 + 100 + 30  # and the cancellation of January
+    assert following.summary["reconciles"] is True
 
 
 def test_closing_a_period_that_has_not_ended_is_refused(program):
     from loyalty.errors import ApplicationError
 
-    with pytest.raises(ApplicationError, match="has not ended"):
+    with pytest.raises(ApplicationError, match="once it has ended"):
         services.close_period(
             start=timezone.localdate() - timedelta(days=3), end=timezone.localdate()
         )

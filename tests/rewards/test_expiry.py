@@ -33,7 +33,7 @@ def expire_entries(member=None):
     return entries.filter(member=member) if member else entries
 
 
-def test_points_past_their_expiry_date_expire_with_one_entry_per_member(member):
+def test_points_past_their_expiry_date_expire_with_one_entry_per_member_and_day(member):
     old_a = buy(member, 30, days_ago=400)
     old_b = buy(member, 20, days_ago=380)
     buy(member, 50, days_ago=10)
@@ -41,14 +41,34 @@ def test_points_past_their_expiry_date_expire_with_one_entry_per_member(member):
     result = services.expire_points()
 
     assert result == {"members": 1, "points": 50, "lots": 2, "batches": 1}
-    entry = expire_entries(member).get()
-    assert entry.points == -50
-    expired_lots = set(
-        LotMovement.objects.filter(entry=entry).values_list("lot__purchase", flat=True)
-    )
-    assert expired_lots == {old_a.pk, old_b.pk}
+    entries = list(expire_entries(member).order_by("effective_at"))
+    assert [entry.points for entry in entries] == [-30, -20]
+    expired_lots = [
+        set(LotMovement.objects.filter(entry=entry).values_list("lot__purchase", flat=True))
+        for entry in entries
+    ]
+    assert expired_lots == [{old_a.pk}, {old_b.pk}]
+    assert [entry.effective_at for entry in entries] == [
+        add_months(old_a.purchased_at, 12),
+        add_months(old_b.purchased_at, 12),
+    ]
     assert balance(member) == 50
     assert_ledger_consistent()
+
+
+def test_a_late_run_dates_each_expiry_in_its_own_quarter(member):
+    july = buy(member, 30, days_ago=500)  # due about 135 days ago
+    october = buy(member, 20, days_ago=420)  # due about 55 days ago
+    services.expire_points()  # one run, long after both
+    dates = sorted(expire_entries(member).values_list("effective_at", flat=True))
+    assert dates == [add_months(july.purchased_at, 12), add_months(october.purchased_at, 12)]
+
+
+def test_lots_due_the_same_day_expire_in_one_entry(member):
+    buy(member, 30, days_ago=400)
+    buy(member, 20, days_ago=400)
+    services.expire_points()
+    assert expire_entries(member).get().points == -50
 
 
 def test_points_not_yet_due_do_not_expire(member):

@@ -21,6 +21,7 @@ from ..idempotency import header_key
 from ..throttling import ApiKeyRateThrottle
 
 READ, EARN, REDEEM = ApiKey.Scope.READ, ApiKey.Scope.EARN, ApiKey.Scope.REDEEM
+FINANCE = ApiKey.Scope.FINANCE
 
 
 class IntegrationView(APIView):

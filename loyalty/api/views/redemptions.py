@@ -32,13 +32,14 @@ class RedeemView(IntegrationView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         key = self.idempotency_key(request)
+        when = {"effective_at": values.get("effective_at"), "idempotency_key": key}
         if "reward_id" in values:
             redemption = services.redeem_reward(
-                member_id=values["member_id"], reward_id=values["reward_id"], idempotency_key=key
+                member_id=values["member_id"], reward_id=values["reward_id"], **when
             )
         else:
             redemption = services.redeem_points(
-                member_id=values["member_id"], points=values["points"], idempotency_key=key
+                member_id=values["member_id"], points=values["points"], **when
             )
         return Response(s.RedemptionOut(redemption).data, status=status.HTTP_201_CREATED)
 
@@ -85,6 +86,7 @@ class RedemptionCancelView(IntegrationView):
         redemption = services.cancel_redemption(
             redemption_id=redemption_id,
             reason=data.validated_data.get("reason") or "cancelled through the API",
+            effective_at=data.validated_data.get("effective_at"),
         )
         return Response(s.RedemptionOut(redemption).data)
 

@@ -1,11 +1,12 @@
 """recalc_liability: store the points liability snapshot of a day (what the nightly task does)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
-from loyalty.commands import BaseCommand
-from reporting import tasks
+from loyalty.commands import BaseCommand, CommandError
+from loyalty.errors import ApplicationError
+from reporting import services
 
 from ._dates import parse_date
 
@@ -13,18 +14,29 @@ from ._dates import parse_date
 class Command(BaseCommand):
     help = (
         "Compute the points liability at the end of a day and store it as that day's snapshot "
-        "(re-running a day replaces its snapshot). Default: yesterday."
+        "(re-running an open day replaces its snapshot; a closed day's is kept as it was). "
+        "Default: yesterday."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="the day (YYYY-MM-DD); default: yesterday")
 
     def handle(self, *args, **options):
-        day = parse_date(options["as_of"], "--as-of")
-        day = day or timezone.localdate() - timedelta(days=1)
-        result = tasks.recalc_liability(day.isoformat())  # in-process, as the task runs
+        day: date = parse_date(options["as_of"], "--as-of") or (
+            timezone.localdate() - timedelta(days=1)
+        )
+        try:
+            result = services.record_liability_snapshot(as_of=day)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+        snapshot = result.snapshot
+        cost = "not set" if snapshot.cost_liability is None else snapshot.cost_liability
+        if result.kept:
+            self.stdout.write(
+                f"{day} is in a closed period: its snapshot is kept as it was stored "
+                f"on {timezone.localtime(snapshot.computed_at):%Y-%m-%d}."
+            )
         self.stdout.write(
-            f"liability on {result['as_of']}: {result['outstanding_points']} points outstanding, "
-            f"contract liability {result['contract_liability']}, "
-            f"cost method {result['cost_liability']}"
+            f"liability on {day}: {snapshot.outstanding_points} points outstanding, "
+            f"contract liability {snapshot.contract_liability}, cost method {cost}"
         )

@@ -1,0 +1,162 @@
+"""Admin: the accounting reports page (a form, the report, its warnings, charts and downloads).
+
+It only reads: every figure comes from ``reporting.reports``.
+"""
+
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+
+from loyalty.errors import ApplicationError
+from members import selectors as member_selectors
+
+from . import charts, exports, reports
+from .models import LiabilitySnapshot, Report
+
+
+class PeriodForm(forms.Form):
+    report = forms.ChoiceField(choices=list(reports.TITLES.items()))
+    start = forms.DateField(label="From", required=False, help_text="reports of a period")
+    end = forms.DateField(label="To", required=False)
+    as_of = forms.DateField(
+        label="As of", required=False, help_text="liability, cohorts, breakage (default: yesterday)"
+    )
+    by = forms.ChoiceField(
+        choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")], initial="month"
+    )
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("report")
+        try:
+            if name in reports.AS_OF_REPORTS:
+                day = (
+                    data.get("as_of") or data.get("end") or timezone.localdate() - timedelta(days=1)
+                )
+                data["as_of"] = reports.check_day(day, field="as_of", label="day")
+            elif name:
+                if not data.get("start") or not data.get("end"):
+                    raise forms.ValidationError("This report covers a period: give From and To.")
+                data["period"] = reports.check_period(data["start"], data["end"], by=data["by"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return data
+
+
+def default_period() -> dict:
+    today = timezone.localdate()
+    return {
+        "report": "rollforward",
+        "start": date(today.year, 1, 1).isoformat(),
+        "end": today.isoformat(),
+        "by": "month",
+    }
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The reports page: a period picker, the report, its charts and its downloads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.changelist_view)
+        return [path("", view, name="reporting_report_changelist")]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = PeriodForm(request.GET or default_period())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Accounting reports",
+            "form": form,
+        }
+        if form.is_valid():
+            data = form.cleaned_data
+            period = data.get("period")
+            report = reports.build(data["report"], period, as_of=data["as_of"], by=data["by"])
+            fmt = request.GET.get("format")
+            if fmt in ("csv", "xlsx"):
+                return download(report, fmt, period, data["as_of"])
+            query = request.GET.copy()
+            query.pop("format", None)
+            context.update(
+                report=report,
+                rows=[
+                    [(row.get(c.key), c.kind != "text") for c in report.columns]
+                    for row in report.rows
+                ],
+                query=query.urlencode()
+                or "&".join(f"{k}={v}" for k, v in default_period().items()),
+                charts=build_charts(period, data["by"]) if period else [],
+            )
+        return TemplateResponse(request, "admin/reporting/reports.html", context)
+
+
+def download(report, fmt: str, period, as_of) -> HttpResponse:
+    name = f"{report.name}-{period.start}-{period.end}" if period else f"{report.name}-{as_of}"
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.to_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def build_charts(period, by: str) -> list:
+    flows = reports.issued_redeemed_expired(period, by)
+    out = [
+        charts.bar_chart(
+            "Points issued, redeemed and expired",
+            [row["label"] for row in flows],
+            {
+                "issued": [row["issued"] for row in flows],
+                "redeemed": [row["redeemed"] for row in flows],
+                "expired": [row["expired"] for row in flows],
+            },
+        )
+    ]
+    snapshots = list(
+        LiabilitySnapshot.objects.filter(
+            as_of__gte=period.start - timedelta(days=1), as_of__lte=period.end
+        ).order_by("as_of")
+    )
+    if snapshots:
+        out.append(
+            charts.line_chart(
+                "Liability over time (daily snapshots)",
+                [s.as_of.isoformat() for s in snapshots],
+                {
+                    "contract liability": [s.contract_liability for s in snapshots],
+                    "cost method": [s.cost_liability for s in snapshots],
+                },
+            )
+        )
+    tiers = member_selectors.tier_distribution()
+    if tiers:
+        out.append(
+            charts.bar_chart(
+                "Tier distribution (members now)",
+                [row.tier for row in tiers],
+                {"members": [row.members for row in tiers]},
+            )
+        )
+    return out

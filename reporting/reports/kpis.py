@@ -1,0 +1,153 @@
+"""Program KPIs of a period: customers from the sales, points from the ledger, members, tiers
+and referrals from their own apps' selectors; everything as booked, so a closed period's
+KPIs stay what they were."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from members import selectors as member_selectors
+from members.models import Member
+from referrals import selectors as referral_selectors
+from rewards.models import LedgerEntry, Purchase
+
+from .books import LEDGER, MEMBER, PURCHASE, REFERRAL, TIER_CHANGE, Books
+from .periods import Period
+from .rollforward import closed_note
+from .shape import CENT, Column, Report, money
+
+Kind = LedgerEntry.Kind
+ISSUING = [Kind.EARN, Kind.ACTION, Kind.REFERRAL]
+ACTIVE = [Kind.EARN, Kind.REDEEM, Kind.ACTION, Kind.REFERRAL]
+
+
+def percent(part, whole) -> Decimal | None:
+    return (Decimal(100) * part / whole).quantize(CENT) if whole else None
+
+
+def per(part, whole) -> Decimal | None:
+    return (Decimal(part) / whole).quantize(CENT) if whole else None
+
+
+def _customers(books: Books, period: Period, previous: Period) -> dict:
+    """Members who bought in the period and in the one before, as booked."""
+    sales = Purchase.objects.filter(member__isnull=False)
+
+    def booked(part: Period) -> Q:
+        return books.booked(PURCHASE, part.start_at, part.end_at, time="purchased_at")
+
+    now = sales.filter(booked(period))
+    before = sales.filter(booked(previous)).values("member_id")
+    earlier = sales.filter(books.known(PURCHASE, period.start_at, time="purchased_at"))
+    buyers = now.values("member_id").distinct()
+    return {
+        "now": buyers.count(),
+        "before": before.distinct().count(),
+        "retained": buyers.filter(member_id__in=before).count(),
+        "new": buyers.exclude(member_id__in=earlier.values("member_id")).count(),
+        "repeaters": now.values("member_id").annotate(n=Count("pk")).filter(n__gte=2).count(),
+    }
+
+
+def _points(books: Books, period: Period) -> dict:
+    entries = LedgerEntry.objects.filter(
+        books.booked(LEDGER, period.start_at, period.end_at, time="effective_at")
+    )
+    total = F("points") + F("pending_points")
+    redeeming = Q(kind__in=[Kind.REDEEM, Kind.REDEEM_CANCEL])
+    figures = entries.aggregate(
+        issued=Coalesce(Sum(total, filter=Q(kind__in=ISSUING)), 0),
+        added=Coalesce(Sum("points", filter=Q(kind=Kind.ADJUST, points__gt=0)), 0),
+        redeemed=Coalesce(Sum(total, filter=redeeming), 0),
+        donated=Coalesce(Sum("points", filter=redeeming & ~Q(redemption__cause="")), 0),
+    )
+    active = entries.filter(kind__in=ACTIVE).values("member_id").distinct().count()
+    return {
+        "issued": figures["issued"] + figures["added"],
+        "redeemed": -figures["redeemed"],
+        "donated": -figures["donated"],
+        "active": active,
+    }
+
+
+def _order_values(books: Books, period: Period) -> dict:
+    booked = books.booked(PURCHASE, period.start_at, period.end_at, time="purchased_at")
+    return Purchase.objects.filter(booked).aggregate(
+        members=Avg("amount", filter=Q(member__isnull=False)),
+        others=Avg("amount", filter=Q(member__isnull=True)),
+    )
+
+
+def _members(books: Books, period: Period):
+    joined = books.booked(MEMBER, period.start_at, period.end_at, time="enrolled_at")
+    tiers = member_selectors.tier_distribution(
+        members=books.known(MEMBER, period.end_at, time="enrolled_at"),
+        changes=books.known(TIER_CHANGE, period.end_at, time="created_at"),
+    )
+    conversion = referral_selectors.conversion(
+        referrals=books.booked(REFERRAL, period.start_at, period.end_at, time="created_at"),
+        purchases=books.known(PURCHASE, period.end_at, time="purchased_at"),
+    )
+    return Member.objects.filter(joined).count(), tiers, conversion
+
+
+def kpis(period: Period, *, books: Books | None = None) -> Report:
+    """Program KPIs for ``period``: customers from purchases, points from the ledger."""
+    books = books or Books.load()
+    length = period.end - period.start + timedelta(days=1)
+    previous = Period(period.start - length, period.start - timedelta(days=1))
+    customers = _customers(books, period, previous)
+    points = _points(books, period)
+    aov = _order_values(books, period)
+    new_members, tiers, conversion = _members(books, period)
+    rows = [
+        ("Active members (earned or redeemed)", points["active"]),
+        ("New members (enrolled)", new_members),
+        ("Customers at start (bought in the previous period)", customers["before"]),
+        ("Customers at end (bought in the period)", customers["now"]),
+        ("New customers (first purchase in the period)", customers["new"]),
+        (
+            "Customer retention rate % ((end - new) / start x 100)",
+            percent(customers["now"] - customers["new"], customers["before"]),
+        ),
+        (
+            "Churn % (customers at start who did not buy again)",
+            percent(customers["before"] - customers["retained"], customers["before"]),
+        ),
+        (
+            "Repeat purchase rate % (members with 2+ purchases)",
+            percent(customers["repeaters"], customers["now"]),
+        ),
+        ("Average order value: members", None if aov["members"] is None else money(aov["members"])),
+        (
+            "Average order value: non-members",
+            None if aov["others"] is None else money(aov["others"]),
+        ),
+        ("Points issued", points["issued"]),
+        ("Points redeemed (net of cancellations)", points["redeemed"]),
+        ("Redemption rate % (redeemed / issued)", percent(points["redeemed"], points["issued"])),
+        ("Points issued per active member", per(points["issued"], points["active"])),
+        ("Points redeemed per active member", per(points["redeemed"], points["active"])),
+        ("Referral conversion %", conversion.percent),
+        ("Points donated to causes", points["donated"]),
+    ]
+    rows += [(f"Tier: {row.tier}", row.members) for row in tiers]
+    return Report(
+        name="kpis",
+        title=f"Program KPIs {period.label}",
+        columns=[Column("kpi", "KPI"), Column("value", "Value", "number")],
+        rows=[{"kpi": label, "value": value} for label, value in rows],
+        notes=closed_note(books, period)
+        + [
+            "Customers are members who bought: at start = in the previous period of the same "
+            f"length ({previous.start}..{previous.end}), at end = in this period.",
+            "Tiers: members enrolled by the end of the period, by the tier their history "
+            "gives them at that moment.",
+            "n/a: not known (no data).",
+        ],
+        summary={"tiers": [{"tier": row.tier, "members": row.members} for row in tiers]},
+    )
