@@ -351,7 +351,11 @@ class Importer:
             report.rows_read += len(batch)
             good = []
             for row in batch:
-                if row.channel not in self.channels:  # said once for the file, not per row
+                # Said once for the file, not per row (an empty cell of a channel column
+                # is the row's own error).
+                if row.channel not in self.channels and (
+                    row.channel or not reader.has_channel_column
+                ):
                     unknown_channels.add(row.channel)
                     if not row.errors:
                         reject(row, [self._channel_error(row)], listed=False)

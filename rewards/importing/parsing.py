@@ -300,6 +300,37 @@ def _decoded_lines(raw: io.BufferedReader, encoding: str):
         yield line
 
 
+# What binary files start with, named in the error (the first bytes of the file).
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (an XLSX workbook is one: name it .xlsx)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word document"),
+)
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13})
+
+
+def not_text(head: bytes) -> str | None:
+    """Why the file's first bytes cannot be a CSV (a sentence), or None if they can.
+
+    A text file has no NUL byte and almost no control characters; binary files usually
+    start with a signature. Said in one line rather than as a "header" of garbage.
+    """
+    what = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if (
+        what is None
+        and head
+        and (b"\x00" in head or sum(head.count(c) for c in _CONTROL) > len(head) // 20)
+    ):
+        what = "binary data"
+    if what is None:
+        return None
+    return f"This is not a text (CSV) file: it looks like {what}."
+
+
 def sniff_encoding(path: Path) -> str:
     """utf-8-sig when the file is UTF-8 (a BOM is dropped), cp1252 otherwise (read streaming)."""
     decoder_cls = __import__("codecs").getincrementaldecoder("utf-8")
@@ -363,6 +394,7 @@ class Reader:
         self.bytes_read = 0
         self.total_bytes = 0
         self.headers: list[str] = []
+        self.has_channel_column = False
         self.is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm")
 
     # -- header
@@ -404,6 +436,8 @@ class Reader:
             missing.append("email or customer_id")
         if missing:
             found = ", ".join(repr(h) for h in headers) or "none"
+            if len(found) > 200:  # a header is short: more is not worth printing
+                found = found[:200] + "..."
             raise ImportFileError(
                 f"missing required column(s): {', '.join(missing)} (found: {found}); "
                 "rename with --map COLUMN=HEADER or use --preset"
@@ -420,6 +454,10 @@ class Reader:
         if self.is_xlsx:
             yield from self._xlsx_rows()
             return
+        with open(self.path, "rb") as raw:
+            reason = not_text(raw.read(8192))
+        if reason:
+            raise ImportFileError(reason)
         encoding = self.encoding or sniff_encoding(self.path)
         with open(self.path, "rb") as raw:
             try:
@@ -464,6 +502,7 @@ class Reader:
             raise ImportFileError("the file is empty: no header row")
         self.headers = [str(c) for c in header[1]]
         columns = self._columns(self.headers)
+        self.has_channel_column = "channel" in columns
         width = len(self.headers)
         seen_any = False
         pending: Row | None = None
@@ -532,9 +571,11 @@ class Reader:
             )
         row.order_id = order_id
 
+        # No channel column and none chosen is the file's problem, said once by the
+        # importer; an empty cell in a channel column is this row's.
         row.channel = _cell(cells, get("channel")) or self.default_channel
-        if not row.channel:
-            row.error("channel", "No channel: add a channel column or use --channel.")
+        if not row.channel and "channel" in columns:
+            row.error(self._header(columns, "channel"), "The channel is empty.")
 
         email = _cell(cells, get("email")).lower()
         if email and not valid_email(email):

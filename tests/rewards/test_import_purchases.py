@@ -430,7 +430,14 @@ def test_a_huge_file_without_lines_is_refused_without_reading_it_whole(tmp_path)
     path = tmp_path / "huge.csv"
     with open(path, "wb") as fh:
         fh.write(HEADER.encode())
-        fh.truncate(2 * 1024**3)  # 2 GB, sparse: no row ever ends
+        fh.truncate(2 * 1024**3)  # 2 GB, sparse: no row ever ends (and NUL bytes: not text)
+    with pytest.raises(ImportFileError, match="not a text"):
+        run(path)
+
+
+def test_a_text_line_over_the_limit_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_bytes(HEADER.encode() + b"A" * 1_100_000)
     with pytest.raises(ImportFileError, match="longer than"):
         run(path)
 
