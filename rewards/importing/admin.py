@@ -129,6 +129,7 @@ class ImportJobAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
                     ("points_expired", "Points already expired"),
                     ("rejected", "Rows in error"),
                     ("refunded", "Refunded orders (no points)"),
+                    ("partially_refunded", "Partially refunded (points on what was kept)"),
                     ("not_a_sale", "Not sales (skipped)"),
                     ("without_member", "Without a member"),
                 )

@@ -93,6 +93,7 @@ class Report:
     not_a_sale: int = 0
     without_member: int = 0
     refunded: int = 0
+    partially_refunded: int = 0
     errors: list[RowError] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # about the whole file, said once
     rejected_path: str = ""
@@ -625,8 +626,10 @@ class Importer:
             tier = member.tier if member is not None else BASE_TIER
             result, breakdown = self._earn(row, channel, tier)
             points = result.points
-            status = Purchase.Status.COMPLETED
-            refunded = 0
+            status, refunded = Purchase.Status.COMPLETED, row.refunded
+            if row.status == "partially_refunded":
+                status = Purchase.Status.PARTIALLY_REFUNDED
+                report.partially_refunded += 1
             if row.status == "refunded":
                 status, refunded, points = Purchase.Status.REFUNDED, row.amount, 0
                 breakdown = Breakdown(
@@ -653,8 +656,10 @@ class Importer:
                 breakdown = Breakdown(
                     [{"rule_id": None, "rule": "points not awarded", "points": 0}]
                 )
-            if points > 0 and member.points_balance < 0:
-                fallback.append((row, member))  # a debt to settle: the service does it
+            if points > 0 and (member.points_balance < 0 or refunded):
+                # A debt to settle, or points on what the customer kept (a refund in
+                # proportion): the services do it, as for a live purchase and refund.
+                fallback.append((row, member))
                 continue
             purchases.append(
                 (
@@ -763,13 +768,23 @@ class Importer:
             if (row.lines or row.sku or row.category)
             else None,
         )
+        points = purchase.points_earned
+        if row.refunded:
+            refund = services.refund_purchase(
+                purchase_id=purchase.pk,
+                amount=row.refunded,
+                refund_id="before-import",
+                reason="Refunded before the import",
+                refunded_at=row.purchased_at,  # the export does not say when: at the latest
+            )
+            points -= refund.points_reversed + refund.shortfall
         touched.add(member.pk)
         member.points_balance = Member.objects.values_list("points_balance", flat=True).get(
             pk=member.pk
         )  # remembered for the member's next rows
         self.report.purchases_created += 1
-        self.report.points_awarded += purchase.points_earned
-        self._preview([(row, member, purchase.points_earned)], [purchase.pk])
+        self.report.points_awarded += points
+        self._preview([(row, member, points)], [purchase.pk])
         return purchase.pk
 
     def _preview(self, plans, ids) -> None:

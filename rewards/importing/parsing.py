@@ -41,11 +41,21 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "last_name": ("last name",),
     "shipping": ("shipping", "shipping amount"),
     "tax": ("tax", "tax amount", "taxes"),
+    # Shopify's "Refunded Amount"; WooCommerce's refunded total (WebToffee: "refund_items").
+    "refunded": (
+        "refunded amount",
+        "refunded total",
+        "total refunded",
+        "refund amount",
+        "refund total",
+        "refund items",
+    ),
 }
 FIELDS = tuple(ALIASES)
 
-COMPLETED = {"completed", "complete", "paid", "processing", "partially_refunded", "fulfilled"}
+COMPLETED = {"completed", "complete", "paid", "processing", "fulfilled"}
 REFUNDED = {"refunded"}
+PARTIALLY_REFUNDED = {"partially_refunded", "partially-refunded", "partially refunded"}
 NOT_A_SALE = {
     "pending",
     "authorized",
@@ -73,6 +83,8 @@ class Preset:
     required: tuple[str, ...]
     # Shopify: one row per line item, order-level cells only on an order's first row.
     line_columns: dict[str, str] = field(default_factory=dict)
+    # Customer ids that mean "no account" (WooCommerce writes 0 for every guest).
+    guest_ids: tuple[str, ...] = ()
 
 
 PRESETS = {
@@ -89,6 +101,7 @@ PRESETS = {
             "shipping": "Shipping",
             "tax": "Taxes",
             "name": "Billing Name",
+            "refunded": "Refunded Amount",
         },
         required=("Name", "Email", "Created at", "Total"),
         line_columns={"sku": "Lineitem sku", "price": "Lineitem price", "qty": "Lineitem quantity"},
@@ -109,6 +122,7 @@ PRESETS = {
             "last_name": "billing_last_name",
         },
         required=("order_number", "customer_email", "order_date", "order_total"),
+        guest_ids=("0",),
     ),
 }
 
@@ -145,6 +159,7 @@ class Row:
     amount: Decimal = Decimal(0)
     shipping: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
+    refunded: Decimal = Decimal(0)  # refunded before the export: earns nothing
     currency: str = ""
     status: str = "completed"
     sku: str = ""
@@ -387,7 +402,7 @@ class Reader:
             label: validation.amount_checker(
                 label=label, limits=limits, allow_zero=label != "amount"
             )
-            for label in ("amount", "shipping", "tax", "line price")
+            for label in ("amount", "shipping", "tax", "line price", "refunded amount")
         }
         self.decimal_comma = decimal_comma
         self.encoding = encoding
@@ -553,6 +568,51 @@ class Reader:
             return
         row.lines.append(Line(sku=sku[:100], amount=unit * quantity, quantity=max(quantity, 1)))
 
+    _REFUND_PARTS = re.compile(r"amount:\s*([^|;]*)", re.IGNORECASE)
+
+    def _refund(self, row: Row, cell: str, columns) -> None:
+        """What was refunded before the export, and the status it gives the order.
+
+        A plain amount (Shopify's ``Refunded Amount``) or WebToffee's ``refund_items``
+        cell (``amount:5.00|reason:...|date:...`` for each refund, added up).
+        """
+        header = self._header(columns, "refunded")
+        if cell and row.status != "skip":
+            parts = self._REFUND_PARTS.findall(cell) or [cell]
+            try:
+                row.refunded = sum(
+                    (
+                        parse_amount(
+                            part.strip().lstrip("-\u2212"),  # WooCommerce writes refunds < 0
+                            check=self._amounts["refunded amount"],
+                            decimal_comma=self.decimal_comma,
+                            label="refunded amount",
+                        )[0]
+                        for part in parts
+                    ),
+                    Decimal(0),
+                )
+            except ValueError as exc:
+                row.error(header, str(exc))
+                return
+        if row.errors or row.status in ("skip", "refunded"):
+            return
+        if row.refunded > row.amount:
+            row.error(
+                header,
+                f"The refunded amount {row.refunded} exceeds the order's amount {row.amount}.",
+            )
+        elif row.refunded == row.amount:
+            row.status = "refunded"
+        elif row.refunded:
+            row.status = "partially_refunded"
+        elif row.status == "partially_refunded":
+            row.error(
+                self._header(columns, "status"),
+                "The order is partially refunded but the file does not say how much: "
+                "add the refunded amount (a 'Refunded Amount' column).",
+            )
+
     def _header(self, columns, name) -> str:
         index = columns.get(name)
         return self.headers[index] if index is not None else name
@@ -582,6 +642,8 @@ class Reader:
             row.error(self._header(columns, "email"), f"{email!r} is not a valid email address.")
         row.email = email
         customer_id = _cell(cells, get("customer_id"))
+        if self.preset and customer_id in self.preset.guest_ids:
+            customer_id = ""
         if len(customer_id) > 100:
             row.error(
                 self._header(columns, "customer_id"),
@@ -648,13 +710,16 @@ class Reader:
             row.status = "completed"
         elif status in REFUNDED:
             row.status = "refunded"
+        elif status in PARTIALLY_REFUNDED:
+            row.status = "partially_refunded"
         elif status in NOT_A_SALE:
             row.status = "skip"
         else:
             row.error(
                 self._header(columns, "status"),
-                f"The status {status!r} is unknown (completed or refunded).",
+                f"The status {status!r} is unknown (completed, partially refunded or refunded).",
             )
+        self._refund(row, _cell(cells, get("refunded")), columns)
 
         row.sku = _cell(cells, get("sku"))[:100]
         row.category = _cell(cells, get("category"))[:100]
