@@ -9,7 +9,8 @@ from django.utils import timezone
 from loyalty.codes import random_code, random_codes
 from loyalty.errors import ApplicationError
 
-from .validation import check_birthday, check_tier_order
+from .fields import EmailAddressField
+from .validation import check_birthday, check_tier_order, email_forms
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +39,7 @@ class User(AbstractUser):
     """A login: staff in the admin, or a member in the portal. The email is the login."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = EmailAddressField("email address", unique=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -61,6 +62,13 @@ def new_card_code() -> str:
     return random_code(CARD_CODE_LENGTH)
 
 
+class MemberQuerySet(models.QuerySet):
+    def with_email(self, email: str):
+        """Members with this address in any case, its domain in Unicode or punycode
+        (``JOSÉ@EXÄMPLE.DE`` finds ``josé@xn--exmple-cua.de``)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower__in=email_forms(email))
+
+
 class Member(models.Model):
     """A customer in the loyalty program.
 
@@ -78,7 +86,7 @@ class Member(models.Model):
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
-    email = models.EmailField(unique=True)
+    email = EmailAddressField(unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     external_id = models.CharField(
@@ -134,6 +142,8 @@ class Member(models.Model):
         editable=False,
         help_text="End of the last period whose downgrade review is done (calendar tiers).",
     )
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["email"]

@@ -28,6 +28,7 @@ from django.utils import timezone
 from loyalty.cells import safe_cell
 from loyalty.errors import ApplicationError
 from members.models import Member, new_card_codes
+from members.validation import email_forms, email_key
 
 from .. import allocation, config, earning, services, signals, validation
 from ..ledger import lot_expiry
@@ -267,19 +268,19 @@ class Importer:
             changes.append(
                 f"date {existing['purchased_at'].isoformat()} -> {row.purchased_at.isoformat()}"
             )
-        if row.email and (existing["member__email"] or "") != row.email:
+        if row.email and email_key(existing["member__email"] or "") != row.email_key:
             changes.append(f"member {existing['member__email'] or 'none'} -> {row.email}")
         return ", ".join(changes)
 
     def _members(self, rows: list[Row]) -> tuple[dict, dict]:
-        """The rows' members, by lower-case email and by external id.
+        """The rows' members, by email key (``email_key``) and by external id.
 
         Members already looked up (and those the import created) are remembered, up to
         ``MEMBER_CACHE`` of them, so that a customer with many orders costs one look-up for
         the whole file rather than one per batch; emails and ids known to be absent too,
         until the import creates members. The returned mappings may hold other members.
         """
-        all_emails = {row.email for row in rows if row.email}
+        all_emails = {row.email_key for row in rows if row.email_key}
         all_exts = {row.customer_id for row in rows if row.customer_id}
         emails = all_emails - self._absent_emails - self._by_email.keys()
         exts = all_exts - self._absent_exts - self._by_ext.keys()
@@ -291,14 +292,16 @@ class Importer:
             self._by_email, self._by_ext = {}, {}
             emails, exts = all_emails - self._absent_emails, all_exts - self._absent_exts
         fields = ["id", "email", "external_id", "status", "points_balance"]
+        # Stored with the domain as given: in Unicode or in punycode.
+        stored = [form for key in emails for form in email_forms(key)]
         if self.postgres:
             query = Member.objects.extra(
                 where=["(lower(email) = ANY(%s) OR external_id = ANY(%s))"],
-                params=[list(emails), list(exts)],
+                params=[stored, list(exts)],
             )
         else:
             query = Member.objects.annotate(email_lower=Lower("email")).filter(
-                Q(email_lower__in=emails) | Q(external_id__in=exts)
+                Q(email_lower__in=stored) | Q(external_id__in=exts)
             )
         if self.tier_field:
             fields += ["tier__earn_multiplier", "tier__name"]
@@ -320,7 +323,7 @@ class Importer:
         return self._by_email, self._by_ext
 
     def _remember(self, member: _Member, external_id: str | None) -> None:
-        self._by_email[member.email.lower()] = member
+        self._by_email[email_key(member.email)] = member
         if external_id:
             self._by_ext[external_id] = member
 
@@ -386,7 +389,7 @@ class Importer:
                         )
                     else:
                         report.duplicates_skipped += 1
-                elif not (row.customer_id in by_ext or row.email in by_email):
+                elif not (row.customer_id in by_ext or row.email_key in by_email):
                     unknown.append(row)
             self._new_members(unknown, scratch, reject)
             connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
@@ -415,17 +418,20 @@ class Importer:
         with_email = [row for row in rows if row.email]
         if self.create_members and with_email:
             scratch.add_members(
-                [(r.email, r.purchased_at, r.first_name, r.last_name) for r in with_email]
+                [
+                    (r.email_key, r.email, r.purchased_at, r.first_name, r.last_name)
+                    for r in with_email
+                ]
             )
-            scratch.add_exts([(r.customer_id, r.email) for r in with_email if r.customer_id])
+            scratch.add_exts([(r.customer_id, r.email_key) for r in with_email if r.customer_id])
         without = [row for row in rows if not row.email]
         if not without:
             return
-        emails = scratch.emails_of({row.customer_id for row in without})
+        keys = scratch.keys_of({row.customer_id for row in without})
         later = []
         for row in without:
-            email = emails.get(row.customer_id)
-            if email is None:
+            key = keys.get(row.customer_id)
+            if key is None:
                 reject(
                     row,
                     [
@@ -438,7 +444,7 @@ class Importer:
                     ],
                 )
             else:
-                later.append((email, row.purchased_at, "", ""))
+                later.append((key, key, row.purchased_at, "", ""))  # the member is known
         scratch.add_members(later)
 
     # ------------------------------------------------------------ pass 2
@@ -621,7 +627,7 @@ class Importer:
                 continue  # counted in pass 1 (identical: skipped; changed: reported)
             member = by_ext.get(row.customer_id) if row.customer_id else None
             if member is None and row.email:
-                member = by_email.get(row.email)
+                member = by_email.get(row.email_key)
             channel = self.channels[row.channel]
             tier = member.tier if member is not None else BASE_TIER
             result, breakdown = self._earn(row, channel, tier)

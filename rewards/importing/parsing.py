@@ -15,10 +15,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
 from loyalty.errors import ApplicationError
+from members.validation import check_email, email_key
 
 from .. import currencies, validation
 
@@ -154,6 +152,7 @@ class Row:
     order_id: str = ""
     channel: str = ""
     email: str = ""
+    email_key: str = ""  # the form addresses are matched in (members.validation.email_key)
     customer_id: str = ""
     purchased_at: datetime | None = None
     amount: Decimal = Decimal(0)
@@ -288,12 +287,14 @@ def parse_when(
 
 
 @lru_cache(maxsize=50_000)
-def valid_email(email: str) -> bool:
+def email_and_key(cell: str) -> tuple[str, str] | None:
+    """The address as stored (``members.validation.check_email``: internationalised ones
+    accepted) and its matching key (IDNA domain), or None if it is not an address."""
     try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
+        email = check_email(cell)
+    except ApplicationError:
+        return None
+    return email, email_key(email)
 
 
 # ---------------------------------------------------------------- reading
@@ -637,9 +638,17 @@ class Reader:
         if not row.channel and "channel" in columns:
             row.error(self._header(columns, "channel"), "The channel is empty.")
 
-        email = _cell(cells, get("email")).lower()
-        if email and not valid_email(email):
-            row.error(self._header(columns, "email"), f"{email!r} is not a valid email address.")
+        email = _cell(cells, get("email"))
+        if email:
+            found = email_and_key(email)
+            if found is None:
+                row.error(
+                    self._header(columns, "email"),
+                    f"{email.lower()!r} is not a valid email address.",
+                )
+                email = email.lower()
+            else:
+                email, row.email_key = found
         row.email = email
         customer_id = _cell(cells, get("customer_id"))
         if self.preset and customer_id in self.preset.guest_ids:

@@ -139,3 +139,46 @@ def test_woocommerce_guests_with_customer_id_0_stay_different_customers(tmp_path
     ]
     assert Member.objects.get(email="gil@example.com").external_id == "7"
     assert balance(guests[0]) == 40  # 47.00 less shipping and tax
+
+
+# ---------------------------------------------------------------- internationalised addresses
+
+
+def test_a_windows_1252_customer_list_with_an_accented_mailbox_imports(tmp_path, program):
+    header = "order_id,email,purchased_at,amount,name\n"
+    body = "W1,José.Núñez@example.es,2026-10-01,25.00,José Núñez\n"
+    path = csv_file(tmp_path, body, header=header, encoding="cp1252")
+    report = import_purchases(path, Options())
+    member = Member.objects.get()
+    assert (member.email, member.first_name) == ("josé.núñez@example.es", "José")
+    assert (report.members_created, report.points_awarded) == (1, 25)
+
+
+def test_an_imported_row_finds_the_member_whatever_the_domain_is_written_in(tmp_path, program):
+    from tests.factories import MemberFactory
+
+    josé = MemberFactory(email="josé@exämple.de")
+    header = "order_id,email,purchased_at,amount\n"
+    body = (
+        "U1,JOSÉ@xn--exmple-cua.de,2026-10-01,10.00\n"
+        "U2,用户@例子.广告,2026-10-02,20.00\n"
+        "U3,用户@xn--fsqu00a.xn--4rr70v,2026-10-03,30.00\n"
+    )
+    report = import_purchases(csv_file(tmp_path, body, header=header), Options())
+    assert report.members_created == 1  # the two spellings of 用户's address are one member
+    assert Purchase.objects.get(order_id="U1").member == josé
+    chinese = Member.objects.get(email="用户@例子.广告")
+    assert set(chinese.purchases.values_list("order_id", flat=True)) == {"U2", "U3"}
+    assert balance(chinese) == 50
+
+
+def test_a_malformed_address_in_the_file_is_that_rows_error(tmp_path, program):
+    header = "order_id,email,purchased_at,amount\n"
+    path = csv_file(tmp_path, "V1,jo sé@exämple.de,2026-10-01,10.00\n", header=header)
+    with pytest.raises(ImportRejected) as rejected:
+        import_purchases(path, Options())
+    error = rejected.value.report.errors[0]
+    assert (error.column, error.reason) == (
+        "email",
+        "'jo sé@exämple.de' is not a valid email address.",
+    )
