@@ -374,9 +374,11 @@ class Importer:
             existing = self._existing_purchases(good)
             self.found_existing = self.found_existing or bool(existing)
             by_email, by_ext = self._members(good)
-            unknown = []
+            unknown, to_write = [], []
             for row in good:
                 found = existing.get((row.channel, row.order_id))
+                if found is None:
+                    to_write.append(row)
                 if found is not None:
                     difference = self._difference(row, found)
                     if difference:
@@ -392,6 +394,10 @@ class Importer:
                 elif not (row.customer_id in by_ext or row.email_key in by_email):
                     unknown.append(row)
             self._new_members(unknown, scratch, reject)
+            # Pass 2 reads the rows back as parsed here: the values, not the file's cells.
+            for row in to_write:
+                row.raw = []
+            scratch.spool.write([row for row in to_write if row.row not in invalid])
             connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
             self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
 
@@ -527,41 +533,20 @@ class Importer:
             return [earning.Line(amount=goods, sku=row.sku, category=row.category)]
         return []
 
-    def _create_members(self, scratch: Scratch) -> None:
+    def _create_members(self, scratch: Scratch, writer: Writer) -> None:
+        """COPY on PostgreSQL, 5,000 at a time: one chunk is written while the next is built."""
         self._absent_emails.clear()  # absent no more, once created
         self._absent_exts.clear()
-        batch = []
-        for email, enrolled_at, ext, first, last in scratch.new_members():
-            batch.append((email, enrolled_at, ext, first, last))
-            if len(batch) >= 5000:
-                self._insert_members(batch)
-                batch = []
-        if batch:
-            self._insert_members(batch)
-
-    def _insert_members(self, batch: list[tuple]) -> None:
-        members = [
-            Member(
-                email=email,
-                external_id=ext,
-                first_name=first,
-                last_name=last,
-                enrolled_at=enrolled_at,
-                card_code=code,
-            )
-            for (email, enrolled_at, ext, first, last), code in zip(
-                batch, new_card_codes(len(batch)), strict=True
-            )
-        ]
-        Member.objects.bulk_create(members)
-        self.report.members_created += len(members)
-        if len(self._by_email) + len(members) > MEMBER_CACHE:
-            return  # looked up when needed
-        for member in members:
-            if member.pk is not None:  # databases that return the new ids
-                self._remember(
-                    _Member(member.pk, member.email, member.status, 0), member.external_id
-                )
+        for batch in _batches(scratch.new_members(), 5000):
+            codes = new_card_codes(len(batch))
+            rows = [(*member, code) for member, code in zip(batch, codes, strict=True)]
+            ids = writer.insert_members(rows)
+            writer.flush()
+            self.report.members_created += len(ids)
+            if len(self._by_email) + len(ids) > MEMBER_CACHE:
+                continue  # looked up when needed
+            for pk, (email, _, ext, *_rest) in zip(ids, rows, strict=True):
+                self._remember(_Member(pk, email, Member.Status.ACTIVE, 0), ext)
 
     def write(self, invalid: set[int], scratch: Scratch) -> None:
         writer = Writer()
@@ -573,9 +558,9 @@ class Importer:
         writer.close()
 
     def _write(self, invalid: set[int], scratch: Scratch, writer: Writer) -> None:
-        self._create_members(scratch)
-        reader = self._reader()
-        rows = (r for r in reader if r.row not in invalid and r.status != "skip")
+        self._create_members(scratch, writer)
+        spool = scratch.spool  # the rows to write, parsed by pass 1
+        rows = (row for part in spool.batches() for row in part if row.row not in invalid)
         batches = _batches(rows, self.options.batch_size)
         first_pk = last_pk = None
         touched: set[int] = set()
@@ -595,10 +580,10 @@ class Importer:
             found = self._lookups(batch) if batch else None
             writer.flush()
             connection.queries_log.clear()
-            self.progress("importing", done, reader.bytes_read, reader.total_bytes)
+            self.progress("importing", done, spool.position(), spool.total)
         writer.wait()
         if first_pk is not None:
-            self.progress("expiring", done, reader.total_bytes, reader.total_bytes)
+            self.progress("expiring", done, spool.total, spool.total)
             expired = finish_import(
                 reference=self.reference, expiry_reference=f"{self.reference}:expire", now=self.now
             )

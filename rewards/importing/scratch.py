@@ -3,9 +3,13 @@
 A private temporary SQLite database (deleted when closed): the order keys seen (to find
 an order id twice in the file) and the members to create (email, first purchase date,
 external id, name). Memory is SQLite's page cache (16 MB), whatever the number of rows.
+The rows to write, as pass 1 parsed them, go to a temporary file (``Spool``), so that
+pass 2 reads them back instead of parsing the file again.
 """
 
+import pickle
 import sqlite3
+import tempfile
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -31,9 +35,11 @@ class Scratch:
             CREATE TABLE exts (ext TEXT PRIMARY KEY, key TEXT NOT NULL);
             """
         )
+        self.spool = Spool()
 
     def close(self) -> None:
         self.db.close()
+        self.spool.close()
 
     # -- order keys
 
@@ -90,3 +96,33 @@ class Scratch:
         )
         for email, enrolled, ext, first, last in cursor:
             yield email, EPOCH + timedelta(microseconds=enrolled), ext, first, last
+
+
+class Spool:
+    """Parsed rows on disk, a batch at a time (pickled: only this process reads them)."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.rows = 0
+        self.total = 0
+
+    def write(self, rows: list) -> None:
+        if rows:
+            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.rows += len(rows)
+
+    def size(self) -> int:
+        return self._file.seek(0, 2)
+
+    def batches(self):
+        """Each batch written, in order (``position()`` of ``total`` bytes: the progress)."""
+        self.total = self.size()
+        self._file.seek(0)
+        while self._file.tell() < self.total:
+            yield pickle.load(self._file)  # noqa: S301 - our own file, written above
+
+    def position(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
