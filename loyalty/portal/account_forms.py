@@ -11,30 +11,28 @@ from django import forms
 from members.fields import EmailAddressFormField
 
 
-def _email_field(**kwargs) -> EmailAddressFormField:
-    widget = forms.TextInput(attrs={"placeholder": "Email address"})
-    return EmailAddressFormField(label="Email", widget=widget, **kwargs)
+class _MembersEmailRule:
+    """Replaces the form's email field (``email_field``) with the members' one."""
 
+    email_field = "email"
 
-class SignupForm(allauth_forms.SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"] = _email_field()
+        widget = forms.TextInput(attrs={"placeholder": "Email address"})
+        self.fields[self.email_field] = EmailAddressFormField(label="Email", widget=widget)
 
 
-class LoginForm(allauth_forms.LoginForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["login"] = _email_field()
+class SignupForm(_MembersEmailRule, allauth_forms.SignupForm):
+    pass
 
 
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"] = _email_field()
+class LoginForm(_MembersEmailRule, allauth_forms.LoginForm):
+    email_field = "login"
 
 
-class AddEmailForm(allauth_forms.AddEmailForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["email"] = _email_field()
+class ResetPasswordForm(_MembersEmailRule, allauth_forms.ResetPasswordForm):
+    pass
+
+
+class AddEmailForm(_MembersEmailRule, allauth_forms.AddEmailForm):
+    pass
