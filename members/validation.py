@@ -72,8 +72,9 @@ def email_forms(value: str) -> list[str]:
     key = email_key(value)
     local, _, domain = key.rpartition("@")
     forms = {key}
-    with contextlib.suppress(idna.IDNAError, UnicodeError):  # not punycode: one form
-        forms.add(f"{local}@{idna.decode(domain)}")
+    if "xn--" in domain:  # else the key is the only form
+        with contextlib.suppress(idna.IDNAError, UnicodeError):
+            forms.add(f"{local}@{idna.decode(domain)}")
     forms.add((value or "").strip().lower())
     return sorted(forms)
 

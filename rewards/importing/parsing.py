@@ -20,6 +20,7 @@ from members.validation import check_email, email_key
 
 from .. import currencies, validation
 
+ZERO = Decimal(0)
 MAX_LINE = 1_000_000  # characters in one physical line: a bigger "line" is not a CSV of orders
 
 # Our column names, and the headers that mean them (compared lower-case, with _ and - as spaces).
@@ -170,6 +171,59 @@ class Row:
 
     def error(self, column: str, reason: str) -> None:
         self.errors.append(RowError(self.row, column, reason))
+
+    # Pass 1 keeps the rows to write on disk, for pass 2 (``scratch.Spool``): plain values
+    # that ``marshal`` writes and reads back far faster than parsing (or pickling) a row.
+    # The date is kept with its own zone: ``tz`` (the program's, with its summer time)
+    # or the fixed offset the file gave.
+
+    def spooled(self, tz) -> tuple:
+        when = self.purchased_at
+        local = when.tzinfo is tz
+        return (
+            self.row,
+            self.order_id,
+            self.channel,
+            self.email,
+            self.email_key,
+            self.customer_id,
+            self.currency,
+            self.status,
+            self.sku,
+            self.category,
+            (when.replace(tzinfo=None) if local else when).isoformat(),
+            local,
+            str(self.amount),
+            str(self.shipping) if self.shipping else "",
+            str(self.tax) if self.tax else "",
+            str(self.refunded) if self.refunded else "",
+            [(ln.sku, str(ln.amount), ln.quantity) for ln in self.lines],
+        )
+
+    @classmethod
+    def unspooled(cls, values: tuple, tz) -> "Row":
+        (number, order_id, channel, email, key, customer, currency, status, sku, category,
+         when, local, amount, shipping, tax, refunded, lines) = values  # fmt: skip
+        when = datetime.fromisoformat(when)
+        return cls(
+            number,
+            [],
+            order_id,
+            channel,
+            email,
+            key,
+            customer,
+            when.replace(tzinfo=tz) if local else when,
+            Decimal(amount),
+            Decimal(shipping) if shipping else ZERO,
+            Decimal(tax) if tax else ZERO,
+            Decimal(refunded) if refunded else ZERO,
+            currency,
+            status,
+            sku,
+            category,
+            lines=[Line(s, Decimal(a), q) for s, a, q in lines],
+        )
 
 
 def _norm(header: str) -> str:

@@ -7,7 +7,7 @@ The rows to write, as pass 1 parsed them, go to a temporary file (``Spool``), so
 pass 2 reads them back instead of parsing the file again.
 """
 
-import pickle
+import marshal
 import sqlite3
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -99,7 +99,7 @@ class Scratch:
 
 
 class Spool:
-    """Parsed rows on disk, a batch at a time (pickled: only this process reads them)."""
+    """Parsed rows on disk, a batch at a time (``Row.spooled`` values, marshalled)."""
 
     def __init__(self):
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
@@ -108,7 +108,7 @@ class Spool:
 
     def write(self, rows: list) -> None:
         if rows:
-            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump(rows, self._file)
             self.rows += len(rows)
 
     def size(self) -> int:
@@ -119,7 +119,7 @@ class Spool:
         self.total = self.size()
         self._file.seek(0)
         while self._file.tell() < self.total:
-            yield pickle.load(self._file)  # noqa: S301 - our own file, written above
+            yield marshal.load(self._file)  # noqa: S302 - our own file, written above
 
     def position(self) -> int:
         return self._file.tell()

@@ -674,3 +674,13 @@ def test_a_member_created_by_the_import_is_the_member_enrolment_creates(tmp_path
     assert fields(imported) == fields(enrolled)
     assert len(imported.card_code) == len(enrolled.card_code)
     assert imported.created_at is not None and imported.updated_at is not None
+
+
+def test_the_cycle_collector_is_on_again_after_an_import_even_a_refused_one(tmp_path):
+    import gc
+
+    run(csv_file(tmp_path, f"G1,g@example.com,,{days_ago(3)},10.00,EUR,,\n"))
+    assert gc.isenabled()
+    with pytest.raises(ImportRejected):
+        run(csv_file(tmp_path, f"G2,g@example.com,,{days_ago(3)},oops,EUR,,\n", name="b.csv"))
+    assert gc.isenabled()
