@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from members.models import Tier
 
-from .apimodels import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
