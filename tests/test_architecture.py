@@ -12,9 +12,17 @@ import grimp
 import pytest
 from importlinter.contracts.layers import LayersContract
 
+from tests.test_surfaces_import_plainly import reflection_in
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 LAYERS = next(c for c in CONFIG["contracts"] if c["type"] == "layers")
+APP_MODULES = sorted(
+    path
+    for app in CONFIG["root_packages"]
+    for path in (ROOT / app).rglob("*.py")
+    if "migrations" not in path.parts
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +85,9 @@ def test_lint_imports_keeps_every_contract():
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("path", APP_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_app_module_reaches_another_by_reflection(path):
+    """No importlib, get_model, __import__ or getattr-with-a-default guessing, in any app."""
+    assert reflection_in(path) == []
