@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, idempotency_conflict
 from members.models import Member
 from members.services import lock_member
 
@@ -166,11 +166,7 @@ def _existing_action(key: str, member: Member, rule: ActionRule) -> LedgerEntry 
     if existing is not None:
         record = MemberAction.objects.filter(entry=existing).first()
         if record is None or record.member_id != member.pk or record.rule_id != rule.pk:
-            raise ApplicationError(
-                "This idempotency key was already used for another change.",
-                code="idempotency_conflict",
-                field="idempotency_key",
-            )
+            raise idempotency_conflict()
     return existing
 
 

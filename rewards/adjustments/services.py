@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError, not_found
+from loyalty.errors import ApplicationError, idempotency_conflict, not_found
 from members.models import Member
 from members.services import lock_member
 
@@ -104,11 +104,7 @@ def _existing_entry(key: str, member_id: int, points: int) -> LedgerEntry | None
     """The entry a retry with this key already posted, which must be the same change."""
     existing = LedgerEntry.objects.filter(idempotency_key=key).first()
     if existing is not None and (existing.member_id != member_id or existing.points != points):
-        raise ApplicationError(
-            "This idempotency key was already used for another change.",
-            code="idempotency_conflict",
-            field="idempotency_key",
-        )
+        raise idempotency_conflict()
     return existing
 
 
@@ -195,13 +191,7 @@ def request_adjustment(
     points = validation.check_points(points, allow_negative=True)
     if effective_at is not None:
         effective_at = validation.check_moment(effective_at, field="effective_at")
-    note = (note or "").strip()
-    if not note:
-        raise ApplicationError(
-            "A reason is required (an internal note that only staff see).",
-            code="reason_required",
-            field="reason",
-        )
+    note = _reason(note)
     if user is None or not user.is_staff:
         raise ApplicationError("Only a staff user can request an adjustment.", code="forbidden")
     member = lock_member(member_id)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from loyalty.codes import random_code
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError, not_found
+from loyalty.errors import ApplicationError, idempotency_conflict, not_found
 from members.models import Member
 from members.services import lock_member
 
@@ -36,11 +36,7 @@ def _existing_redemption(key: str, *, member_id: int, reward_id, points) -> Rede
         return None
     same = found.member_id == member_id and found.reward_id == reward_id
     if not same or (points is not None and found.points != points):
-        raise ApplicationError(
-            "This idempotency key was already used for another redemption.",
-            code="idempotency_conflict",
-            field="idempotency_key",
-        )
+        raise idempotency_conflict("redemption")
     return found
 
 
