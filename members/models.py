@@ -68,6 +68,16 @@ class MemberQuerySet(models.QuerySet):
         (``JOSÉ@EXÄMPLE.DE`` finds ``josé@xn--exmple-cua.de``)."""
         return self.alias(email_lower=Lower("email")).filter(email_lower__in=email_forms(email))
 
+    def locked(self, ids) -> "MemberQuerySet":
+        """These members' rows, locked until the end of the transaction.
+
+        The one way to lock members: every change to a member's points starts here, so
+        two requests on the same member run one after the other (PostgreSQL; SQLite
+        serialises all writers), and always in primary-key order, so two writers that
+        lock several members never deadlock.
+        """
+        return self.filter(pk__in=ids).order_by("pk").select_for_update()
+
 
 class Member(models.Model):
     """A customer in the loyalty program.
@@ -118,7 +128,7 @@ class Member(models.Model):
     pending_points = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Tiers (members/tiers.py writes these; every change is a TierChange row).
+    # Tiers (rewards/tiers/services.py writes these; every change is a TierChange row).
     tier = models.ForeignKey(
         "Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
@@ -176,12 +186,8 @@ class Member(models.Model):
 
     @classmethod
     def lock(cls, member_id: int) -> "Member":
-        """The member row, locked until the end of the transaction.
-
-        Every change to a member's points starts here, so two requests on the same
-        member run one after the other (PostgreSQL); SQLite serialises all writers.
-        """
-        return cls.objects.select_for_update().get(pk=member_id)
+        """The member row, locked until the end of the transaction (``MemberQuerySet.locked``)."""
+        return cls.objects.locked([member_id]).get()
 
 
 class Tier(models.Model):
