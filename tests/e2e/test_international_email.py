@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from members.models import Member, User
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 
 from .test_member_journey import PASSWORD
@@ -46,7 +46,7 @@ def test_an_accented_address_signs_up_and_claims_the_membership_the_shop_exporte
     new_page, shop, mailoutbox
 ):
     imported = MemberFactory(email="josé@xn--exmple-cua.de")  # the shop wrote the domain so
-    services.adjust_points(member_id=imported.pk, points=120, reason="imported history")
+    adjust_points(member_id=imported.pk, points=120, reason="imported history")
     page = new_page()
     errors = errors_of(page)
     page.goto("/accounts/signup/")
