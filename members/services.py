@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from loyalty.errors import ApplicationError, not_found
 
 from . import signals
 from .models import Erasure, Member
-from .validation import check_birthday
+from .validation import check_birthday, check_phone
 
 
 def lock_member(member_id: int) -> Member:
@@ -100,8 +101,9 @@ def update_profile(
     birthday=None,
     email_offers: bool = False,
     sms_offers: bool = False,
+    phone: str | None = None,
 ) -> Member:
-    """A member's own changes to their profile.
+    """A member's own changes to their profile (``phone=None`` leaves the number as it is).
 
     The birthday drives a birthday bonus, so a member sets it once; after that only
     staff change it (in the admin), which stops a birthday moved to collect it twice.
@@ -116,21 +118,28 @@ def update_profile(
             field="birthday",
         )
     check_birthday(birthday)
+    fields = ["first_name", "last_name", "birthday", "email_offers", "sms_offers", "updated_at"]
+    if phone is not None:
+        member.phone = check_phone(phone)
+        fields.append("phone")
     member.first_name = first_name.strip()[:150]
     member.last_name = last_name.strip()[:150]
     member.birthday = member.birthday or birthday
     member.email_offers = email_offers
     member.sms_offers = sms_offers
-    member.save(
-        update_fields=[
-            "first_name",
-            "last_name",
-            "birthday",
-            "email_offers",
-            "sms_offers",
-            "updated_at",
-        ]
-    )
+    member.save(update_fields=fields)
+    return member
+
+
+@transaction.atomic
+def set_language(*, member_id: int, language: str) -> Member:
+    """The language the member reads the portal and their emails in (one of ``LANGUAGES``)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError("This language is not offered.", field="language")
+    member = Member.lock(member_id)
+    if member.language != language:
+        member.language = language
+        member.save(update_fields=["language", "updated_at"])
     return member
 
 

@@ -1,5 +1,6 @@
 """Checks of members' data (birthday, the order of tiers) shared by the admin, portal and API."""
 
+import re
 from datetime import date
 
 from django.utils import timezone
@@ -57,3 +58,32 @@ def check_tier_order(tier, others: list) -> None:
             code="tier_order",
             field="threshold",
         )
+
+
+PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def check_phone(value: str | None, *, field: str = "phone") -> str:
+    """A mobile number in E.164 (``+4915112345678``), or empty.
+
+    Spaces, dots, dashes, slashes and brackets people type are dropped, and a leading
+    ``00`` becomes ``+``; what is left must be ``+``, a country code and the number,
+    at most 15 digits. A number without its country code is refused rather than guessed.
+    """
+    text = PHONE_SEPARATORS.sub("", value or "")
+    if not text:
+        return ""
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        raise ApplicationError(
+            "Start the phone number with + and the country code, e.g. +49 151 12345678.",
+            field=field,
+        )
+    if not E164.match(text):
+        raise ApplicationError(
+            "This is not a valid phone number: + and the country code, then 6 to 14 digits.",
+            field=field,
+        )
+    return text
