@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "loyalty.portal.language.MemberLanguageMiddleware",  # the member's choice wins
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "loyalty.portal.context.brand",
             ],
         },
     },
@@ -132,6 +134,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["loyalty.formats"]  # English dates: 8 Dec 2026
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -269,6 +272,6 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "portal:home"
 # that the login limits above count the client's address, not the proxy's (README,
 # "Behind a proxy"). 0: no proxy, the socket's address counts.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-ACCOUNT_ADAPTER = "loyalty.client_ip.AccountAdapter"
+ACCOUNT_ADAPTER = "loyalty.portal.adapter.AccountAdapter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

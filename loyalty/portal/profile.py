@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from loyalty.errors import ApplicationError
 from members.services import update_profile
@@ -15,16 +17,23 @@ from .access import portal_page
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    first_name = forms.CharField(max_length=150, required=False, label=_l("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_l("Last name"))
     birthday = forms.DateField(
         required=False,
-        label="Birthday",
+        label=_l("Birthday"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="For your birthday bonus. Set it once; ask us if it needs correcting.",
+        help_text=_l("For your birthday bonus. Set it once; ask us if it needs correcting."),
     )
-    email_offers = forms.BooleanField(required=False, label="Send me offers by email")
-    sms_offers = forms.BooleanField(required=False, label="Send me offers by text message")
+    email_offers = forms.BooleanField(required=False, label=_l("Send me offers by email"))
+    sms_offers = forms.BooleanField(required=False, label=_l("Send me offers by text message"))
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_l("Mobile phone"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_l("With the country code, e.g. +49 151 12345678: for our text messages."),
+    )
 
 
 @portal_page
@@ -35,6 +44,7 @@ def profile(request, member):
         "birthday": member.birthday,
         "email_offers": member.email_offers,
         "sms_offers": member.sms_offers,
+        "phone": member.phone,
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if member.birthday:
@@ -45,7 +55,7 @@ def profile(request, member):
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("portal:profile")
     return render(request, "portal/profile.html", {"member": member, "form": form})
 
@@ -57,7 +67,7 @@ def close(request, member):
     error = ""
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
-            error = "Tick the box to confirm that you want to close your membership."
+            error = _("Tick the box to confirm that you want to close your membership.")
         else:
             try:
                 services.close_membership(member_id=member.pk, user=request.user)
