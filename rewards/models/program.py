@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -10,6 +11,8 @@ from .. import validation
 from ..currencies import CURRENCY_CHOICES
 from ..validation import Within
 from .base import MONEY, collect, validate_reminder_days
+
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class Program(models.Model):
@@ -118,6 +121,31 @@ class Program(models.Model):
         validators=[Within("points", "large adjustment", hard=True)],
         help_text="An adjustment above this many points needs a second staff user's approval.",
     )
+    # The brand on every portal page and email (loyalty/portal/brand.py serves them).
+    brand_color = models.CharField(
+        "brand colour",
+        max_length=7,
+        default="#0b5cad",
+        validators=[RegexValidator(HEX_COLOUR, "Give the colour as # and 6 hex digits.")],
+        help_text="The header and buttons, e.g. #0b5cad; the text on it is black or white, "
+        "whichever reads better.",
+    )
+    logo = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="PNG, JPEG or WebP, at most 200 KB."
+    )
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    email_sender_name = models.CharField(
+        "sender name of emails",
+        max_length=100,
+        blank=True,
+        help_text="The name members see as the sender (empty: the program's name); the "
+        "address is DEFAULT_FROM_EMAIL.",
+    )
+    offers_sms = models.BooleanField(
+        "sends text messages",
+        default=False,
+        help_text="Members may give a mobile number and agree to offers by text message.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -171,6 +199,21 @@ class Program(models.Model):
 
     def points_value(self, points: int) -> Decimal:
         return (Decimal(points) * self.point_value).quantize(Decimal("0.01"))
+
+    @property
+    def brand_text_color(self) -> str:
+        """Black or white, whichever contrasts more with the brand colour (WCAG luminance)."""
+        red, green, blue = (int(self.brand_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+        def linear(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+        return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+    @property
+    def sender_name(self) -> str:
+        return self.email_sender_name or self.name
 
 
 class Channel(models.Model):
