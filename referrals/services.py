@@ -14,6 +14,7 @@ Web signup: the link ``/r/<code>/`` stores the code in the session
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -24,6 +25,7 @@ from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from rewards.actions import period_bounds
+from rewards.messaging import send_member_email
 from rewards.models import ActionRule, LedgerEntry, Program, Purchase
 from rewards.reversals import claw_back_points
 from rewards.services import adjust_points, lock_member
@@ -390,6 +392,17 @@ def _pay_one(referral_id: int, now: datetime) -> int | None:
             )
         setattr(referral, f"{side}_points", points)
         setattr(referral, f"{side}_entry", entry)
+    for side, member, points in (
+        ("referrer", referral.referrer, referral.referrer_points),
+        ("referee", referral.referee, referral.referee_points),
+    ):
+        if points and member.status != Member.Status.CLOSED:
+            context = {"points": points, "side": side}
+            transaction.on_commit(
+                partial(
+                    send_member_email, member=member, template="referral_reward", context=context
+                )
+            )
     referral.status = Referral.Status.REWARDED
     referral.rewarded_at = now
     referral.note = "; ".join(notes)[:255]

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Count,
@@ -37,6 +37,7 @@ from members.models import Member
 
 from .bulk import insert_movements, shift_balances, zero_lots
 from .ledger import SPEND_ORDER, add_months
+from .messaging import render_member_email
 from .models import (
     ExpiryPolicyChange,
     ExpiryReminder,
@@ -330,23 +331,17 @@ def due_reminders(*, now: datetime | None = None) -> list[Reminder]:
     return [r for r in wanted if (r.member_id, r.expires_on, r.window_days) not in sent]
 
 
-def reminder_message(member: Member, reminders: list[Reminder], program: Program) -> EmailMessage:
-    lines = [
-        f"  {r.points} points on {r.expires_on:%d %B %Y}"
-        for r in sorted(reminders, key=lambda r: r.expires_on)
-    ]
-    total = sum(r.points for r in reminders)
-    body = (
-        f"Hello {member.first_name or member.email},\n\n"
-        f"{total} of your {program.name} points will expire soon:\n\n"
-        + "\n".join(lines)
-        + "\n\nSpend them on a reward before then to keep their value.\n"
-    )
-    return EmailMessage(
-        subject=f"{total} of your points expire on {min(r.expires_on for r in reminders):%d %B}",
-        body=body,
-        to=[member.email],
-    )
+def reminder_message(
+    member: Member, reminders: list[Reminder], program: Program
+) -> EmailMultiAlternatives:
+    """The reminder, in the member's language, from the program (``rewards.messaging``)."""
+    ordered = sorted(reminders, key=lambda r: r.expires_on)
+    context = {
+        "reminders": ordered,
+        "total": sum(r.points for r in reminders),
+        "first_day": ordered[0].expires_on,
+    }
+    return render_member_email(member=member, template="expiry_reminder", context=context)
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> dict:

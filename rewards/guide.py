@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from members.models import Tier
@@ -37,6 +37,7 @@ class EarnRuleLine:
     min_order_amount: Decimal | None
     category: str
     sku: str
+    tiers: tuple[str, ...] = ()  # only for members of these tiers (empty: everyone)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class RewardProgress:
     points_cost: int
     missing: int
     percent: int  # 0 to 100
+    reserved_to: tuple[str, ...] = ()  # tiers it is reserved to (empty: every member)
+    locked: bool = False  # reserved to tiers the member is not in
 
 
 def _running(now: datetime) -> Q:
@@ -102,8 +105,11 @@ def earning_guide(*, now: datetime | None = None) -> EarningGuide:
             min_order_amount=rule.min_order_amount,
             category=rule.category,
             sku=rule.sku,
+            tiers=tuple(tier.name for tier in rule.tiers.all()),
         )
-        for rule in EarnRule.objects.filter(_running(now)).select_related("channel")
+        for rule in EarnRule.objects.filter(_running(now))
+        .select_related("channel")
+        .prefetch_related(Prefetch("tiers", queryset=Tier.objects.order_by("rank")))
     )
     actions = tuple(
         ActionLine(
@@ -145,17 +151,28 @@ def available_rewards(*, now: datetime | None = None):
     )
 
 
-def rewards_progress(*, spendable: int, now: datetime | None = None) -> list[RewardProgress]:
-    """Every available reward with the points still missing for it (for a progress bar)."""
+def rewards_progress(
+    *, spendable: int, tier_id: int | None = None, now: datetime | None = None
+) -> list[RewardProgress]:
+    """Every available reward with the points still missing for it (for a progress bar),
+    locked when it is reserved to tiers the member (of ``tier_id``) is not in."""
     points = max(spendable, 0)
-    return [
-        RewardProgress(
-            reward_id=reward.pk,
-            name=reward.name,
-            description=reward.description,
-            points_cost=reward.points_cost,
-            missing=max(reward.points_cost - points, 0),
-            percent=min(100, points * 100 // reward.points_cost) if reward.points_cost else 100,
+    rewards = available_rewards(now=now).prefetch_related(
+        Prefetch("tiers", queryset=Tier.objects.order_by("rank"))
+    )
+    found = []
+    for reward in rewards:
+        tiers = list(reward.tiers.all())
+        found.append(
+            RewardProgress(
+                reward_id=reward.pk,
+                name=reward.name,
+                description=reward.description,
+                points_cost=reward.points_cost,
+                missing=max(reward.points_cost - points, 0),
+                percent=min(100, points * 100 // reward.points_cost) if reward.points_cost else 100,
+                reserved_to=tuple(tier.name for tier in tiers),
+                locked=bool(tiers) and tier_id not in {tier.pk for tier in tiers},
+            )
         )
-        for reward in available_rewards(now=now)
-    ]
+    return found

@@ -17,6 +17,7 @@ from django.utils import translation
 
 from members.models import Member
 
+from .brand import palette
 from .models import Program
 
 
@@ -26,9 +27,15 @@ def site_url() -> str:
 
 
 def sender(program: Program) -> str:
-    """``Program name <address>``: the address of ``DEFAULT_FROM_EMAIL``, the program's name."""
+    """``Sender name <address>``: the address of ``DEFAULT_FROM_EMAIL``, the name set on the
+    program (its own name by default)."""
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-    return formataddr((program.name, address))
+    return formataddr((program.sender_name, address))
+
+
+def brand_context(program: Program) -> dict:
+    """What every email template gets: the program, its colours, the site's address."""
+    return {"program": program, "brand": palette(program), "site_url": site_url()}
 
 
 def member_language(member: Member) -> str:
@@ -40,7 +47,7 @@ def render_member_email(
 ) -> EmailMultiAlternatives:
     """The message, rendered in the member's language, not yet sent."""
     program = Program.get()
-    full = {"member": member, "program": program, "site_url": site_url(), **(context or {})}
+    full = {"member": member, **brand_context(program), **(context or {})}
     with translation.override(member_language(member)):
         subject = render_to_string(f"emails/{template}/subject.txt", full)
         text = render_to_string(f"emails/{template}/body.txt", full)

@@ -22,7 +22,7 @@ from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from members.services import end_login, lock_member
 
-from . import allocation, config, currencies, earning, signals, validation
+from . import allocation, config, currencies, earning, reserved, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -171,7 +171,7 @@ def quote_points(
     return within_ceiling(
         earning.calculate(
             program=snapshot.program,
-            rules=snapshot.rules,
+            rules=snapshot.rules_for(member.tier_id if member else None),
             channel=chan,
             amount=amount,
             shipping_amount=shipping,
@@ -273,7 +273,7 @@ def _record_purchase(
     multiplier, tier_name = tier_multiplier(member, snapshot)
     result = earning.calculate(
         program=program,
-        rules=snapshot.rules,
+        rules=snapshot.rules_for(member.tier_id if member else None),
         channel=chan,
         amount=amount,
         shipping_amount=shipping,
@@ -536,6 +536,7 @@ def redeem_reward(
         raise ApplicationError(
             f"{reward.name} is not available.", code="reward_unavailable", field="reward"
         )
+    reserved.check_reserved(member, reward)
     if (reward.valid_from and now < reward.valid_from) or (
         reward.valid_until and now >= reward.valid_until
     ):

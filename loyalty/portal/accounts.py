@@ -41,6 +41,7 @@ def signup(request, *args, **kwargs):
     code = request.GET.get("ref", "").strip()
     if code and REFERRAL_CODE.match(code):
         request.session[SESSION_KEY] = code
-        if request.method == "GET" and not request.user.is_authenticated:
-            messages.info(request, invitation(referral_offer()))
+    invited = request.session.get(SESSION_KEY)  # by ?ref= or by the /r/<code>/ link
+    if invited and request.method == "GET" and not request.user.is_authenticated:
+        messages.info(request, invitation(referral_offer()))
     return SignupView.as_view()(request, *args, **kwargs)

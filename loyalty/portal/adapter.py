@@ -7,7 +7,7 @@ from the project's own templates (``templates/account/email/``) with the program
 
 from loyalty.client_ip import AccountAdapter as ClientIpAdapter
 from members.models import Member
-from rewards.messaging import sender, site_url
+from rewards.messaging import brand_context, sender
 from rewards.models import Program
 
 from .language import OFFERED, SESSION_KEY
@@ -21,7 +21,7 @@ class AccountAdapter(ClientIpAdapter):
         return sender(Program.get())
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        context = {"program": Program.get(), "site_url": site_url(), **context}
+        context = {**brand_context(Program.get()), **context}
         super().send_mail(template_prefix, email, context)
 
     def login(self, request, user) -> None:

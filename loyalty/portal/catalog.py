@@ -28,12 +28,13 @@ def _catalog():
 @portal_page
 def rewards(request, member):
     points = member_balance(member).spendable
-    progress = rewards_progress(spendable=points)
+    progress = rewards_progress(spendable=points, tier_id=member.tier_id)
     context = {
         "member": member,
         "spendable": points,
-        "affordable": [r for r in progress if not r.missing],
-        "later": [r for r in progress if r.missing],
+        "affordable": [r for r in progress if not r.missing and not r.locked],
+        "later": [r for r in progress if r.missing and not r.locked],
+        "locked": [r for r in progress if r.locked],
     }
     return render(request, "portal/rewards.html", context)
 

@@ -46,6 +46,8 @@ def rule_conditions(rule: EarnRuleLine, currency: str) -> list[str]:
         found.append(_("on %(category)s") % {"category": rule.category})
     if rule.sku:
         found.append(_("on item %(sku)s") % {"sku": rule.sku})
+    if rule.tiers:
+        found.append(_("for %(tiers)s members") % {"tiers": _(" or ").join(rule.tiers)})
     if rule.starts_at:
         found.append(_("from %(day)s") % {"day": day(rule.starts_at)})
     if rule.ends_at:
@@ -53,12 +55,16 @@ def rule_conditions(rule: EarnRuleLine, currency: str) -> list[str]:
     return found
 
 
+def times(multiplier: Decimal) -> str:
+    """``2``, ``1.5`` / ``1,5``: a multiplier without its trailing zeros, in the locale."""
+    exact = multiplier == multiplier.to_integral()
+    value = multiplier.quantize(Decimal(1)) if exact else multiplier.normalize()
+    return formats.number_format(value, use_l10n=True)
+
+
 def rule_effect(rule: EarnRuleLine) -> str:
     if rule.multiplier is not None:
-        times = rule.multiplier
-        times = times.quantize(Decimal(1)) if times == times.to_integral() else times.normalize()
-        shown = formats.number_format(times, use_l10n=True)
-        return _("%(times)s× points") % {"times": shown}
+        return _("%(times)s× points") % {"times": times(rule.multiplier)}
     points = rule.bonus_points or 0
     return ngettext("+%(points)s bonus point", "+%(points)s bonus points", points) % {
         "points": formats.number_format(points, use_l10n=True, force_grouping=True)
@@ -94,10 +100,16 @@ def ways_to_earn(request):
             (r, rule_effect(r), rule_conditions(r, guide.base.currency)) for r in guide.rules
         ],
         "actions": [(a, action_limit(a)) for a in guide.actions],
-        "multiplied_tiers": [t for t in guide.tiers if t.earn_multiplier > 1 or t.benefits],
+        "multiplied_tiers": [
+            (tier, times(tier.earn_multiplier))
+            for tier in guide.tiers
+            if tier.earn_multiplier > 1 or tier.benefits
+        ],
         "offer": offer,
         "min_purchase": money(offer.min_purchase, offer.currency),
-        "rewards": rewards_progress(spendable=spendable),
+        "rewards": rewards_progress(
+            spendable=spendable, tier_id=member.tier_id if member is not None else None
+        ),
         "spendable": spendable,
     }
     return render(request, "portal/ways.html", context)

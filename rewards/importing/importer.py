@@ -178,6 +178,8 @@ class Importer:
             else self.options.create_members
         )
         self.rules = settings_now.rules
+        self.settings_now = settings_now
+        self.tier_ids = {tier.name: tier.pk for tier in settings_now.tiers}
         self.rates = settings_now.rates
         self._allocations: dict = {}
         self._earn_cache: dict = {}
@@ -450,12 +452,12 @@ class Importer:
         lines = tuple((line.sku, line.amount) for line in row.lines) or (
             ((row.sku, row.category),) if (row.sku or row.category) else ()
         )
-        key = (channel.pk, row.amount, row.shipping, row.tax, lines, tier[0], window)
+        key = (channel.pk, row.amount, row.shipping, row.tax, lines, tier, window)
         cached = self._earn_cache.get(key)
         if cached is None:
             result = earning.calculate(
                 program=self.program,
-                rules=self.rules,
+                rules=self.settings_now.rules_for(self.tier_ids.get(tier[1])),
                 channel=channel,
                 amount=row.amount,
                 shipping_amount=row.shipping,
