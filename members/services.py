@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError, not_found
 
@@ -113,7 +114,7 @@ def update_profile(
         raise ApplicationError("This membership is closed.", code="member_not_active")
     if birthday is not None and member.birthday is not None and birthday != member.birthday:
         raise ApplicationError(
-            "Your birthday is already set: ask us to correct it.",
+            _("Your birthday is already set: ask us to correct it."),
             code="birthday_set",
             field="birthday",
         )

@@ -4,6 +4,7 @@ import re
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError
 
@@ -18,7 +19,7 @@ def check_birthday(value, *, today: date | None = None, field: str = "birthday")
         raise ApplicationError("The birthday must be a date.", field=field)
     today = today or timezone.localdate()
     if value >= today:
-        raise ApplicationError("The birthday must be in the past.", field=field)
+        raise ApplicationError(_("The birthday must be in the past."), field=field)
     if today.year - value.year > OLDEST_AGE_YEARS:
         raise ApplicationError(
             f"The birthday cannot be more than {OLDEST_AGE_YEARS} years ago.", field=field
@@ -78,12 +79,12 @@ def check_phone(value: str | None, *, field: str = "phone") -> str:
         text = "+" + text[2:]
     if not text.startswith("+"):
         raise ApplicationError(
-            "Start the phone number with + and the country code, e.g. +49 151 12345678.",
+            _("Start the phone number with + and the country code, e.g. +49 151 12345678."),
             field=field,
         )
     if not E164.match(text):
         raise ApplicationError(
-            "This is not a valid phone number: + and the country code, then 6 to 14 digits.",
+            _("This is not a valid phone number: + and the country code, then 6 to 14 digits."),
             field=field,
         )
     return text

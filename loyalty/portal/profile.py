@@ -5,34 +5,40 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from loyalty.errors import ApplicationError
 from members.services import update_profile
 from rewards import services
-from rewards.models import Redemption
+from rewards.models import Program, Redemption
 from rewards.selectors import member_balance
 
 from .access import portal_page
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label=_l("First name"))
-    last_name = forms.CharField(max_length=150, required=False, label=_l("Last name"))
+    first_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("Last name"))
     birthday = forms.DateField(
         required=False,
-        label=_l("Birthday"),
+        label=gettext_lazy("Birthday"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_l("For your birthday bonus. Set it once; ask us if it needs correcting."),
+        help_text=gettext_lazy(
+            "For your birthday bonus. Set it once; ask us if it needs correcting."
+        ),
     )
-    email_offers = forms.BooleanField(required=False, label=_l("Send me offers by email"))
-    sms_offers = forms.BooleanField(required=False, label=_l("Send me offers by text message"))
+    email_offers = forms.BooleanField(required=False, label=gettext_lazy("Send me offers by email"))
+    sms_offers = forms.BooleanField(
+        required=False, label=gettext_lazy("Send me offers by text message")
+    )
     phone = forms.CharField(
         max_length=40,
         required=False,
-        label=_l("Mobile phone"),
+        label=gettext_lazy("Mobile phone"),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        help_text=_l("With the country code, e.g. +49 151 12345678: for our text messages."),
+        help_text=gettext_lazy(
+            "With the country code, e.g. +49 151 12345678: for our text messages."
+        ),
     )
 
 
@@ -47,11 +53,13 @@ def profile(request, member):
         "phone": member.phone,
     }
     form = ProfileForm(request.POST or None, initial=initial)
+    if not Program.get().offers_sms:
+        del form.fields["phone"]  # no texts are sent: no number is asked for
     if member.birthday:
         form.fields["birthday"].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            update_profile(member_id=member.pk, **form.cleaned_data)
+            update_profile(member_id=member.pk, **{"phone": None, **form.cleaned_data})
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -118,3 +118,16 @@ def test_it_validates_ownership_the_ways_page_shows_only_the_members_own_points(
     RewardFactory(name="Free coffee", points_cost=100)
     page = client.get(reverse("portal:ways")).content.decode()
     assert "90 more points for Free coffee" in page and "900" not in page
+
+
+def test_the_profile_asks_for_a_phone_only_when_the_program_sends_texts(client, signed_in):
+    assert b'name="phone"' not in client.get(reverse("portal:profile")).content
+    Program.objects.update(offers_sms=True)
+    assert b'name="phone"' in client.get(reverse("portal:profile")).content
+    data = {"first_name": "Ann", "last_name": "B", "phone": "0151 1234"}
+    response = client.post(reverse("portal:profile"), data)
+    assert "Start the phone number with + and the country code" in response.content.decode()
+    data["phone"] = "+49 151 1234 5678"
+    client.post(reverse("portal:profile"), data)
+    signed_in.refresh_from_db()
+    assert signed_in.phone == "+4915112345678"
