@@ -12,6 +12,7 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 
 from .models import Program
+from .models.program import contrast
 
 MAX_LOGO_BYTES = 200 * 1024
 # What an image file starts with: no SVG (it can carry script), only raster images.
@@ -53,18 +54,6 @@ def _mix(colour: str, other: str, share: float) -> str:
     return "#" + "".join(f"{p:02x}" for p in parts)
 
 
-def _contrast(a: str, b: str) -> float:
-    def luminance(colour: str) -> float:
-        values = []
-        for i in (1, 3, 5):
-            c = int(colour[i : i + 2], 16) / 255
-            values.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
-        return 0.2126 * values[0] + 0.7152 * values[1] + 0.0722 * values[2]
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 @dataclass(frozen=True)
 class Palette:
     """The colours of the portal's CSS variables, readable whatever colour staff chose."""
@@ -79,6 +68,6 @@ def palette(program: Program) -> Palette:
     accent = program.brand_color.lower()
     on_accent = program.brand_text_color
     link = accent
-    while _contrast(link, "#ffffff") < 4.5:  # a light brand colour: darker links on white
+    while contrast(link, "#ffffff") < 4.5:  # a light brand colour: darker links on white
         link = _mix(link, "#000000", 0.15)
     return Palette(accent, _mix(accent, "#000000", 0.25), on_accent, link)

@@ -15,6 +15,21 @@ from .base import MONEY, collect, validate_reminder_days
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
+def luminance(colour: str) -> float:
+    """The relative luminance of ``#rrggbb`` (WCAG 2)."""
+    values = []
+    for i in (1, 3, 5):
+        c = int(colour[i : i + 2], 16) / 255
+        values.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * values[0] + 0.7152 * values[1] + 0.0722 * values[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours, 1 to 21 (4.5 reads as body text)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 class Program(models.Model):
     """The loyalty program's settings: one row per installation (the merchant's program)."""
 
@@ -202,14 +217,12 @@ class Program(models.Model):
 
     @property
     def brand_text_color(self) -> str:
-        """Black or white, whichever contrasts more with the brand colour (WCAG luminance)."""
-        red, green, blue = (int(self.brand_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-
-        def linear(c: float) -> float:
-            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-        luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-        return "#000000" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+        """Black or white, whichever contrasts more with the brand colour."""
+        on_black, on_white = (
+            contrast(self.brand_color, "#000000"),
+            contrast(self.brand_color, "#ffffff"),
+        )
+        return "#000000" if on_black > on_white else "#ffffff"
 
     @property
     def sender_name(self) -> str:

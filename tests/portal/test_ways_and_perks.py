@@ -131,3 +131,22 @@ def test_the_profile_asks_for_a_phone_only_when_the_program_sends_texts(client, 
     client.post(reverse("portal:profile"), data)
     signed_in.refresh_from_db()
     assert signed_in.phone == "+4915112345678"
+
+
+def test_staff_upload_a_logo_on_the_program_and_a_script_is_refused(admin_client, program):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.forms.models import model_to_dict
+
+    url = reverse("admin:rewards_program_change", args=[program.pk])
+    data = {k: v for k, v in model_to_dict(program).items() if v is not None and k != "id"}
+    data["brand_color"] = "#123456"
+    bad = SimpleUploadedFile("logo.svg", b"<svg onload=alert(1)>", "image/svg+xml")
+    response = admin_client.post(url, {**data, "logo_upload": bad})
+    assert "PNG, JPEG or WebP" in response.content.decode()
+    assert Program.get().logo is None and Program.get().brand_color != "#123456"
+    good = SimpleUploadedFile("logo.png", PNG, "image/png")
+    response = admin_client.post(url, {**data, "logo_upload": good})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = Program.get()
+    assert bytes(saved.logo) == PNG and saved.logo_type == "image/png"
+    assert saved.brand_color == "#123456"
