@@ -200,7 +200,7 @@ ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never receive mail
 def erase_personal_data(*, member_id: int, reason: str, user=None) -> Erasure:
     """Erase a closed member's personal data on their request (the right to erasure).
 
-    Names, email, birthday, external id, consents and the login go; the member row
+    Names, email, phone, birthday, external id, consents and the login go; the member row
     stays, anonymised, with its purchases and ledger, so every report still reconciles.
     Other apps remove what they hold through ``signals.personal_data_erased``.
     """
@@ -221,10 +221,11 @@ def erase_personal_data(*, member_id: int, reason: str, user=None) -> Erasure:
     member.first_name = member.last_name = ""
     member.birthday = member.external_id = member.user = None
     member.email_offers = member.sms_offers = False
+    member.phone = ""
     member.save(
         update_fields=[
             *("email", "first_name", "last_name", "birthday", "external_id", "user"),
-            *("email_offers", "sms_offers", "updated_at"),
+            *("email_offers", "sms_offers", "phone", "updated_at"),
         ]
     )
     if login is not None:
