@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from members.models import Member, Tier
 
-from .adjustments import adjust_points
+from .adjustments.services import adjust_points
 from .models import LedgerEntry, TierWelcome
-from .services import redeem_reward
+from .redemptions.services import redeem_reward
 
 
 def _rank(tier: Tier | None) -> int:

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError
-from rewards import services
 from rewards.guide import available_rewards, rewards_progress
 from rewards.models import Redemption
+from rewards.redemptions.services import redeem_reward
 from rewards.selectors import member_balance
 
 from .access import portal_page
@@ -50,7 +50,7 @@ def redeem(request, member, reward_id):
             messages.error(request, _("The form expired. Please confirm again."))
             return redirect("portal:redeem", reward_id=reward.pk)
         try:
-            redemption = services.redeem_reward(
+            redemption = redeem_reward(
                 member_id=member.pk,
                 reward_id=reward.pk,
                 idempotency_key=f"portal:{member.pk}:{token}",

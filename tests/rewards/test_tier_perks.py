@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import EarnRule, LedgerEntry, Redemption, TierWelcome
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from rewards.tiers.services import pin_tier as set_tier
 from tests.factories import EarnRuleFactory, MemberFactory, RewardFactory, TierFactory
 
@@ -19,7 +21,7 @@ def gold(program):
 
 
 def buy(member, amount, order_id):
-    return services.record_purchase(
+    return record_purchase(
         channel="web",
         order_id=order_id,
         amount=amount,
@@ -31,9 +33,9 @@ def buy(member, amount, order_id):
 def test_a_reward_reserved_to_a_tier_is_refused_to_others_with_what_unlocks_it(member, gold, web):
     reward = RewardFactory(name="Tasting", points_cost=50)
     reward.tiers.set([gold])
-    services.adjust_points(member_id=member.pk, points=500, reason="test")
+    adjust_points(member_id=member.pk, points=500, reason="test")
     with pytest.raises(ApplicationError, match="Tasting is reserved to Gold members") as caught:
-        services.redeem_reward(member_id=member.pk, reward_id=reward.pk)
+        redeem_reward(member_id=member.pk, reward_id=reward.pk)
     assert caught.value.code == "reward_reserved"
     assert not Redemption.objects.filter(member=member).exists()
     member.refresh_from_db()
@@ -43,9 +45,9 @@ def test_a_reward_reserved_to_a_tier_is_refused_to_others_with_what_unlocks_it(m
 def test_a_member_of_the_tier_redeems_the_reserved_reward(member, gold, web):
     reward = RewardFactory(name="Tasting", points_cost=50)
     reward.tiers.set([gold])
-    services.adjust_points(member_id=member.pk, points=500, reason="test")
+    adjust_points(member_id=member.pk, points=500, reason="test")
     set_tier(member_id=member.pk, tier_id=gold.pk, reason="test")
-    assert services.redeem_reward(member_id=member.pk, reward_id=reward.pk).points == 50
+    assert redeem_reward(member_id=member.pk, reward_id=reward.pk).points == 50
 
 
 def test_reaching_a_tier_grants_its_welcome_points_and_reward_once_a_year(member, gold, web):
