@@ -51,13 +51,18 @@ def choose(request):
 
 class MemberLanguageMiddleware:
     """A signed-in member reads the site in their chosen language, on any device: the
-    choice is copied from ``Member.language`` into the session at sign-in (no query here)."""
+    choice is copied from ``Member.language`` into the session at sign-in (no query here).
+    Staff pages and the API stay English, whatever the browser asks (their texts are)."""
+
+    ENGLISH_ONLY = ("/admin/", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         language = request.session.get(SESSION_KEY)
+        if request.path.startswith(self.ENGLISH_ONLY):
+            language = settings.LANGUAGE_CODE
         if language in OFFERED:
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -68,3 +68,8 @@ def test_a_german_members_tier_email_is_german(member, django_capture_on_commit_
     assert message.subject == "Willkommen bei Gold!"
     assert "Deine Vorteile:" in message.body and "Gratis Kaffee" in message.body
     assert "Gratis Kaffee" in message.alternatives[0][0]
+
+
+def test_staff_pages_stay_english_whatever_the_browser(admin_client, program):
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="en"' in page and "Log out" in page
