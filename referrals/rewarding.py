@@ -3,7 +3,6 @@ and ``pay_due_referrals`` credits both sides once the purchase's return window h
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,8 +12,8 @@ from members.models import Member
 from members.services import lock_member
 from rewards.actions.services import period_bounds
 from rewards.adjustments.services import adjust_points
-from rewards.messaging import send_member_email
 from rewards.models import ActionRule, LedgerEntry, Program, Purchase
+from rewards.notifications import email_after_commit
 from rewards.purchases.reversals import claw_back_points
 
 from .models import Referral, ReferralSettings
@@ -192,9 +191,8 @@ def _pay_one(referral_id: int, now: datetime) -> int | None:
         ("referrer", referral.referrer, referral.referrer_points),
         ("referee", referral.referee, referral.referee_points),
     ):
-        if points and member.status != Member.Status.CLOSED:
-            email = {"template": "referral_reward", "context": {"points": points, "side": side}}
-            transaction.on_commit(partial(send_member_email, member=member, **email))
+        if points:
+            email_after_commit(member, "referral_reward", {"points": points, "side": side})
     referral.status = Referral.Status.REWARDED
     referral.rewarded_at = now
     referral.note = "; ".join(notes)[:255]

@@ -3,15 +3,13 @@
 import pytest
 
 from rewards.messaging import send_member_email
-from rewards.models import Redemption
 from tests.factories import MemberFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def send_code(member, **extra):
-    code = Redemption(code="ABCD-EFGH", points=100)
-    context = {"redemption": code, "reward_name": "Free coffee", "redemption_path": "/r/1/"}
+    context = {"code": "ABCD-EFGH", "reward_name": "Free coffee", "redemption_path": "/r/1/"}
     return send_member_email(member=member, template="redemption_code", context=context, **extra)
 
 
@@ -39,3 +37,22 @@ def test_the_sender_keeps_only_the_address_of_a_named_default_from(mailoutbox, s
     ProgramFactory(name="Bean Club")
     send_code(MemberFactory())
     assert mailoutbox[0].from_email == "Bean Club <noreply@shop.example>"
+
+
+def test_a_redemption_emails_its_code_once_committed(member, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from rewards.adjustments.services import adjust_points
+    from rewards.redemptions.services import redeem_reward
+    from tests.factories import RewardFactory
+
+    adjust_points(member_id=member.pk, points=500, reason="test")
+    reward = RewardFactory(name="Tote bag", points_cost=100)
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        redemption = redeem_reward(member_id=member.pk, reward_id=reward.pk)
+    assert mail.outbox == []  # nothing before the commit
+    for callback in waiting:
+        callback()
+    (message,) = [m for m in mail.outbox if "Tote bag" in m.subject]
+    assert message.to == [member.email] and redemption.code in message.body
+    assert f"/redemptions/{redemption.pk}/" in message.body
