@@ -1,7 +1,6 @@
 """Referral rewards: a referee's purchase qualifies a referral, a refund can cancel it,
 and ``pay_due_referrals`` credits both sides once the purchase's return window has passed."""
 
-import logging
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -17,8 +16,6 @@ from rewards.notifications import email_after_commit
 from rewards.purchases.reversals import claw_back_points
 
 from .models import Referral, ReferralSettings
-
-log = logging.getLogger(__name__)
 
 
 def _net(purchase: Purchase):

@@ -11,7 +11,6 @@ never redone: a repeated, concurrent or redelivered run re-reads the lots under 
 and finds nothing left to expire.
 """
 
-import logging
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -46,8 +45,6 @@ from .policy import (
     lot_expiry,
     open_lots,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

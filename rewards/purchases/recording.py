@@ -1,6 +1,5 @@
 """Record a purchase: validate it, store it with its lines, credit the points it earns."""
 
-import logging
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -21,8 +20,6 @@ from ..models import (
 )
 from . import allocation
 from .earned import credit_dates, earn_description, earn_key, no_points_breakdown, no_points_reason
-
-log = logging.getLogger(__name__)
 
 
 def record_purchase(**kwargs) -> Purchase:
