@@ -32,8 +32,7 @@ from django.test import Client
 from bench import floor
 from bench.purchases import check_floor, summary
 from members.models import Member
-from rewards.apimodels import ApiKey
-from rewards.models import Channel, Program
+from rewards.models import ApiKey, Channel, Program
 
 HOST = "127.0.0.1"
 DEFAULT_N = 2_000

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from bench import floor
 from members.models import Member
-from rewards import services
 from rewards.models import Channel, EarnRule, LedgerEntry, Program
+from rewards.purchases.recording import record_purchase
 
 DEFAULT_N = 10_000
 ROUNDS = 5
@@ -47,7 +47,7 @@ def check_floor(prefix: str, expected: int) -> None:
 
 
 def record(**fields):
-    return lambda: services.record_purchase(channel="web", **fields)
+    return lambda: record_purchase(channel="web", **fields)
 
 
 def run(n: int | None = None) -> None:
@@ -61,7 +61,7 @@ def run(n: int | None = None) -> None:
     theirs = list(Member.objects.filter(email__startswith="f").values_list("pk", flat=True))
     start = timezone.now() - timedelta(days=365)
     amount = lambda i: Decimal(10 + i % 90) + Decimal("0.99")  # noqa: E731
-    services.record_purchase(channel="web", order_id="warm", amount="1", member_id=ours[0])
+    record_purchase(channel="web", order_id="warm", amount="1", member_id=ours[0])
 
     script = None
     if connection.vendor == "postgresql":
@@ -92,7 +92,7 @@ def run(n: int | None = None) -> None:
             chunk = range(block, min(block + BLOCK, (r + 1) * per_round))
             began, cpu_began = time.perf_counter(), time.process_time()
             for i in chunk:
-                services.record_purchase(
+                record_purchase(
                     channel="web",
                     order_id=f"O{i}",
                     amount=amount(i),

@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from loyalty.api.auth import find_key
-from rewards.apimodels import ApiKey, hash_secret
+from rewards.models import ApiKey, hash_secret
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 
 from bench import floor
 from members.models import Member
-from rewards import services
 from rewards.models import LotMovement, PointLot, Purchase
+from rewards.purchases.recording import record_purchase
 from tests.conftest import skip_unless_postgresql
 from tests.factories import MemberFactory
 from tests.helpers import assert_ledger_consistent
@@ -23,10 +23,10 @@ def purchase_of(member: Member) -> dict:
 def test_a_replayed_purchase_writes_the_rows_of_a_purchase_recorded_by_the_service():
     skip_unless_postgresql()
     first, second, replayed, warm = (MemberFactory() for _ in range(4))
-    services.record_purchase(channel="web", order_id="warm", amount="1", member_id=warm.pk)
+    record_purchase(channel="web", order_id="warm", amount="1", member_id=warm.pk)
 
     def buy(member_id, order_id):
-        return lambda: services.record_purchase(
+        return lambda: record_purchase(
             channel="web", order_id=order_id, amount="42.00", member_id=member_id
         )
 
