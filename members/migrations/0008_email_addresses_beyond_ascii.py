@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0006_balances_64_bit_and_readable_errors'),
+        ('members', '0007_phone_and_language'),
     ]
 
     operations = [
