@@ -31,7 +31,8 @@ class SingletonAdmin:
     """Settings held in one row: it can be added once and never deleted."""
 
     def has_add_permission(self, request):
-        return not self.model.objects.exists()
+        # The user's permission first: without it, not even the first row is offered.
+        return super().has_add_permission(request) and not self.model.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
