@@ -5,6 +5,8 @@ which imports no other app) declares a model's admin by what it is, not by overr
 the same permission methods again.
 """
 
+from django.contrib.admin.utils import NestedObjects
+from django.db import router
 from django.db.models import DateTimeField
 
 
@@ -25,6 +27,28 @@ class ChangedFieldsAdmin:
         stamps = [n for n, f in fields.items() if isinstance(f, DateTimeField) and f.auto_now]
         if changed:
             obj.save(update_fields=[*changed, *stamps])
+
+
+class ProtectedDeleteAdmin:
+    """Delete is offered only for a row that can be deleted: not one that history points to.
+
+    A channel with purchases, a redeemed reward, a tier members held... are protected by
+    their foreign keys; rather than a Delete button that ends on Django's refusal, the
+    page offers none (deactivate the row instead). The bulk action is left to Django,
+    which lists what is protected before anything is deleted.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not is_protected(obj)
+
+
+def is_protected(obj) -> bool:
+    """Whether deleting ``obj`` would be refused by a PROTECT (or RESTRICT) foreign key."""
+    collector = NestedObjects(using=router.db_for_write(obj._meta.model))
+    collector.collect([obj])
+    return bool(collector.protected)  # NestedObjects records PROTECT and RESTRICT alike
 
 
 class SingletonAdmin:

@@ -19,8 +19,14 @@ from django_celery_beat.models import PeriodicTask
 from members import selectors as member_selectors
 from members.models import Member
 from referrals import selectors as referral_selectors
-from rewards.apimodels import WebhookDelivery, WebhookEndpoint
-from rewards.models import ImportJob, LedgerEntry, PointLot, Redemption
+from rewards.models import (
+    ImportJob,
+    LedgerEntry,
+    PointLot,
+    Redemption,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 from .models import LiabilitySnapshot
 from .reports import Books, Period, issued_redeemed_expired, liability_figures

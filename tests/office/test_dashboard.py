@@ -13,8 +13,7 @@ from loyalty.office import dashboard
 from reporting import reports
 from reporting.reports import Period
 from rewards import services as rewards
-from rewards.apimodels import WebhookDelivery, WebhookEndpoint
-from rewards.models import ImportJob
+from rewards.models import ImportJob, WebhookDelivery, WebhookEndpoint
 from tests.factories import MemberFactory, RewardFactory
 
 from .conftest import staff_with
