@@ -29,7 +29,7 @@ from rewards.models import (
 )
 
 from .models import LiabilitySnapshot
-from .reports import Books, Period, issued_redeemed_expired, liability_figures
+from .reports import Books, Period, issued_redeemed_expired, money, outstanding_points
 from .reports.kpis import new_members, percent, point_flows
 
 ACTIVE_DAYS = 90
@@ -96,27 +96,40 @@ def point_months(today: date, *, books: Books | None = None) -> list[Flows]:
 
 @dataclass(frozen=True)
 class Outstanding:
+    """The points outstanding now, and the liability of the latest nightly snapshot.
+
+    The liability by cohort (IFRS 15) reads every sale and lot movement: the nightly job
+    stores it (``LiabilitySnapshot``), and the dashboard shows that, dated, rather than
+    recomputing it on every visit (the liability report computes it live for any day).
+    """
+
     as_of: date
     points: int
     pending: int
     face_value: Decimal
-    contract_liability: Decimal
-    expected_rate: Decimal  # the expected redemption rate in force (1 - breakage)
     currency: str
+    snapshot: LiabilitySnapshot | None
+
+    @property
+    def expected_rate(self) -> Decimal | None:
+        """The expected redemption rate of the snapshot, in percent (100 - breakage)."""
+        if self.snapshot is None:
+            return None
+        return (self.snapshot.redemption_rate * 100).quantize(Decimal("0.1"))
 
 
 def outstanding(today: date, *, books: Books | None = None) -> Outstanding:
-    """Outstanding points and the liability at the end of today (the liability report's)."""
+    """Outstanding points at the end of today (the liability report's sum) and the latest
+    snapshot of the liability up to today."""
     books = books or Books.load()
-    figures = liability_figures(today, books=books)
+    spendable, pending = outstanding_points(today, books=books)
     return Outstanding(
         as_of=today,
-        points=figures.outstanding,
-        pending=figures.pending,
-        face_value=figures.face_value,
-        contract_liability=figures.position.total.liability,
-        expected_rate=(figures.position.rate * 100).quantize(Decimal("0.1")),
+        points=spendable + pending,
+        pending=pending,
+        face_value=money((spendable + pending) * books.point_value(today)),
         currency=books.program().currency,
+        snapshot=LiabilitySnapshot.objects.filter(as_of__lte=today).order_by("-as_of").first(),
     )
 
 

@@ -11,6 +11,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from loyalty.office import dashboard
 from reporting import reports
+from reporting import services as reporting
 from reporting.reports import Period
 from rewards import services as rewards
 from rewards.models import ImportJob, WebhookDelivery, WebhookEndpoint
@@ -60,7 +61,8 @@ def test_the_figures_are_the_reports_figures(superuser, activity):
     assert (this_month.issued, this_month.redeemed) == (250, 100)
     assert this_month.redemption_rate == kpis["Redemption rate % (redeemed / issued)"]
     assert board.outstanding.points == liability.outstanding == 150
-    assert board.outstanding.contract_liability == liability.position.total.liability
+    assert board.outstanding.face_value == liability.face_value
+    assert board.outstanding.snapshot is None  # no nightly snapshot yet
     assert [(r.name, r.redemptions, r.points) for r in board.top_rewards] == [
         ("Free coffee", 1, 100)
     ]
@@ -91,6 +93,17 @@ def test_a_view_only_user_sees_every_figure_and_no_system_link(client, viewer, a
     content = client.get(reverse("admin:index")).content.decode()
     assert cards(content) == CARDS
     assert "Idempotency records" not in content
+
+
+def test_the_liability_is_the_latest_nightly_snapshots_with_its_day(client, superuser, activity):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    stored = reporting.record_liability_snapshot(as_of=yesterday).snapshot
+    board = dashboard.build(superuser)
+    assert board.outstanding.snapshot == stored
+    assert board.outstanding.expected_rate == stored.redemption_rate * 100
+    client.force_login(superuser)
+    content = client.get(reverse("admin:index")).content.decode()
+    assert f"Contract liability (IFRS 15), {yesterday:%-d %b}" in content
 
 
 def test_the_jobs_card_says_which_job_is_late_and_links_to_its_schedule(superuser, program):

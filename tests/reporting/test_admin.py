@@ -155,3 +155,11 @@ def test_it_validates_ownership_a_member_login_cannot_open_the_reports(client, s
     response = client.get(URL, {**PERIOD, "report": "rollforward", "format": "csv"})
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "page", ["admin:reporting_closedperiod_add", "admin:rewards_redemptionrateestimate_add"]
+)
+def test_the_finance_forms_offer_date_pickers(staff_client, program, page):
+    content = staff_client.get(reverse(page)).content.decode()
+    assert 'type="date"' in content
