@@ -152,12 +152,12 @@ def build_charts(report, period, as_of, by: str) -> list[dict]:
         return [
             charts.spec(
                 "bar",
-                "Points issued, redeemed and expired",
+                "Points issued, redeemed, expired or forfeited",
                 [row["label"] for row in flows],
                 {
                     "Issued": [row["issued"] for row in flows],
                     "Redeemed": [row["redeemed"] for row in flows],
-                    "Expired": [row["expired"] for row in flows],
+                    "Expired or forfeited": [row["expired"] for row in flows],
                 },
                 unit="points",
                 x_title=by,

@@ -71,7 +71,9 @@ def member_figures(today: date, *, books: Books | None = None) -> MemberFigures:
 
 @dataclass(frozen=True)
 class Flows:
-    """Points of one month, as the roll-forward's chart counts them."""
+    """Points of one month: issued and redeemed as the KPI report counts them (staff
+    additions issued, cancellations netted), expired as the roll-forward's chart (forfeits
+    on closing included)."""
 
     label: str
     issued: int
@@ -89,8 +91,9 @@ def point_months(today: date, *, books: Books | None = None) -> list[Flows]:
     books = books or Books.load()
     out = []
     for label, period in (("This month", this_month(today)), ("Last month", last_month(today))):
+        kpi = point_flows(books, period)
         (row,) = issued_redeemed_expired(period, "period", books=books)
-        out.append(Flows(label, row["issued"], row["redeemed"], row["expired"]))
+        out.append(Flows(label, kpi["issued"], kpi["redeemed"], row["expired"]))
     return out
 
 

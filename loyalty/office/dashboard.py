@@ -68,7 +68,7 @@ class Dashboard:
                 {
                     "Issued": [m.issued for m in self.months],
                     "Redeemed": [m.redeemed for m in self.months],
-                    "Expired": [m.expired for m in self.months],
+                    "Expired or forfeited": [m.expired for m in self.months],
                 },
                 unit="points",
             )

@@ -13,6 +13,7 @@ from loyalty.office import dashboard
 from reporting import reports
 from reporting import services as reporting
 from reporting.reports import Period
+from rewards import adjustments
 from rewards import services as rewards
 from rewards.models import ImportJob, WebhookDelivery, WebhookEndpoint
 from tests.factories import MemberFactory, RewardFactory
@@ -57,8 +58,9 @@ def test_the_figures_are_the_reports_figures(superuser, activity):
     assert (board.members.total, board.members.new_this_month) == (2, 2)
     assert board.members.active == kpis["Active members (earned or redeemed)"] == 1
     this_month = board.months[0]
-    assert (this_month.issued, this_month.redeemed) == (flows["issued"], flows["redeemed"])
-    assert (this_month.issued, this_month.redeemed) == (250, 100)
+    assert this_month.issued == kpis["Points issued"] == flows["issued"] == 250
+    assert this_month.redeemed == kpis["Points redeemed (net of cancellations)"] == 100
+    assert this_month.expired == flows["expired"]
     assert this_month.redemption_rate == kpis["Redemption rate % (redeemed / issued)"]
     assert board.outstanding.points == liability.outstanding == 150
     assert board.outstanding.face_value == liability.face_value
@@ -67,6 +69,17 @@ def test_the_figures_are_the_reports_figures(superuser, activity):
         ("Free coffee", 1, 100)
     ]
     assert sum(row.members for row in board.tiers) == 2
+
+
+def test_points_added_by_staff_count_as_issued_as_in_the_kpi_report(superuser, activity):
+    adjustments.adjust_points(member_id=activity.pk, points=30, reason="goodwill", user=superuser)
+    today = timezone.localdate()
+    kpis = {
+        row["kpi"]: row["value"] for row in reports.kpis(Period(today.replace(day=1), today)).rows
+    }
+    this_month = dashboard.build(superuser).months[0]
+    assert this_month.issued == kpis["Points issued"] == 280
+    assert this_month.redemption_rate == kpis["Redemption rate % (redeemed / issued)"]
 
 
 def test_a_staff_user_without_permissions_gets_the_home_page_without_figures(client, nobody):

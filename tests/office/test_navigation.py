@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from loyalty.office import site as office
 
+from .conftest import staff_with
+
 MERCHANT_GROUPS = [
     "Members",
     "Purchases & points",
@@ -36,6 +38,10 @@ def app_list(user) -> list[dict]:
 
 def names(groups) -> dict[str, list[str]]:
     return {group["name"]: [str(m["name"]) for m in group["models"]] for group in groups}
+
+
+def test_a_group_has_a_plain_anchor():
+    assert office.slug("Purchases & points") == "purchases-points"
 
 
 def test_the_admin_site_is_the_back_offices():
@@ -80,8 +86,6 @@ def test_staff_who_are_not_superusers_never_see_system_even_with_every_view_perm
 
 
 def test_staff_see_only_the_groups_they_have_a_permission_in(db):
-    from .conftest import staff_with
-
     user = staff_with("tills@example.com", "members.view_member", "rewards.view_purchase")
     assert names(app_list(user)) == {"Members": ["Members"], "Purchases & points": ["Purchases"]}
 

@@ -65,7 +65,7 @@ def test_the_reports_page_loads_chart_js_from_our_static_files(staff_client, sal
 def test_the_roll_forward_charts_points_by_month_with_a_legend_and_a_unit(staff_client, sale):
     (chart,) = charts_of(staff_client.get(URL, {**PERIOD, "report": "rollforward"}))
     assert chart["type"] == "bar" and chart["unit"] == "points"
-    assert list(chart["series"]) == ["Issued", "Redeemed", "Expired"]
+    assert list(chart["series"]) == ["Issued", "Redeemed", "Expired or forfeited"]
     assert len(chart["labels"]) == 12
     assert chart["series"]["Issued"][3] == 30  # April
 
