@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, RecordAdmin
 
-from .. import services
 from ..models import Redemption, Reward
+from ..redemptions.services import cancel_redemption
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
 
@@ -43,7 +43,7 @@ class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             CancelRedemptionForm,
             title=f"Cancel redemption {redemption.code}",
             intro=f"{redemption.points} points go back to {redemption.member.email}.",
-            action=lambda data: services.cancel_redemption(
+            action=lambda data: cancel_redemption(
                 redemption_id=redemption.pk,
                 reason=data["reason"],
                 user=request.user,

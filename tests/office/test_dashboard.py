@@ -13,9 +13,10 @@ from loyalty.office import dashboard
 from reporting import reports
 from reporting import services as reporting
 from reporting.reports import Period
-from rewards import adjustments
-from rewards import services as rewards
+from rewards.adjustments.services import adjust_points
 from rewards.models import ImportJob, WebhookDelivery, WebhookEndpoint
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 
 from .conftest import staff_with
@@ -28,9 +29,9 @@ CARDS = ["members", "points", "liability", "rewards", "tiers", "referrals", "hea
 def activity(program, member):
     """A purchase and a redemption today, by one member; another member who did nothing."""
     MemberFactory()
-    rewards.record_purchase(channel="web", order_id="D1", amount="250.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="D1", amount="250.00", member_id=member.pk)
     coffee = RewardFactory(name="Free coffee", points_cost=100)
-    rewards.redeem_reward(member_id=member.pk, reward_id=coffee.pk)
+    redeem_reward(member_id=member.pk, reward_id=coffee.pk)
     return member
 
 
@@ -72,7 +73,7 @@ def test_the_figures_are_the_reports_figures(superuser, activity):
 
 
 def test_points_added_by_staff_count_as_issued_as_in_the_kpi_report(superuser, activity):
-    adjustments.adjust_points(member_id=activity.pk, points=30, reason="goodwill", user=superuser)
+    adjust_points(member_id=activity.pk, points=30, reason="goodwill", user=superuser)
     today = timezone.localdate()
     kpis = {
         row["kpi"]: row["value"] for row in reports.kpis(Period(today.replace(day=1), today)).rows
@@ -162,9 +163,7 @@ def test_the_dashboard_reads_a_bounded_number_of_queries_whatever_the_members(
         client.get(reverse("admin:index"))
     for n in range(20):
         member = MemberFactory()
-        rewards.record_purchase(
-            channel="web", order_id=f"M{n}", amount="10.00", member_id=member.pk
-        )
+        record_purchase(channel="web", order_id=f"M{n}", amount="10.00", member_id=member.pk)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("admin:index"))
     assert len(many.captured_queries) == len(few.captured_queries)

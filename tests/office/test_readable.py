@@ -11,8 +11,9 @@ from django.urls import reverse
 from members.models import Member
 from referrals import services as referrals
 from referrals.models import Referral
-from rewards import services as rewards
 from rewards.models import Channel, LedgerEntry, PointLot, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import ChannelFactory, MemberFactory, RewardFactory
 
 SAVE_BUTTONS = ('name="_save"', 'name="_continue"', 'name="_addanother"')
@@ -25,9 +26,7 @@ def anna(program, web):
 
 @pytest.fixture
 def sale(anna):
-    return rewards.record_purchase(
-        channel="web", order_id="1001", amount="90.00", member_id=anna.pk
-    )
+    return record_purchase(channel="web", order_id="1001", amount="90.00", member_id=anna.pk)
 
 
 def test_a_purchase_reads_with_its_number_member_and_amount(sale):
@@ -35,21 +34,21 @@ def test_a_purchase_reads_with_its_number_member_and_amount(sale):
 
 
 def test_a_shops_own_hash_is_not_doubled_and_a_purchase_without_member_says_so(program, web):
-    purchase = rewards.record_purchase(channel="web", order_id="#1002", amount="1234.50")
+    purchase = record_purchase(channel="web", order_id="#1002", amount="1234.50")
     assert str(purchase) == "Purchase #1002 — no member, 1,234.50 EUR"
 
 
 def test_a_pending_ledger_row_shows_its_pending_points(program, anna):
     program.return_window_days = 14
     program.save()
-    rewards.record_purchase(channel="web", order_id="1001", amount="12.00", member_id=anna.pk)
+    record_purchase(channel="web", order_id="1001", amount="12.00", member_id=anna.pk)
     entry = LedgerEntry.objects.get(member=anna, kind=LedgerEntry.Kind.EARN)
     assert str(entry) == "Earned on purchase #1001: +12 points (pending)"
 
 
 def test_a_spendable_ledger_row_and_a_redemption_read_in_words(sale, anna):
     coffee = RewardFactory(name="Free coffee", points_cost=40)
-    redemption = rewards.redeem_reward(member_id=anna.pk, reward_id=coffee.pk)
+    redemption = redeem_reward(member_id=anna.pk, reward_id=coffee.pk)
     earned = LedgerEntry.objects.get(member=anna, kind=LedgerEntry.Kind.EARN)
     spent = LedgerEntry.objects.get(member=anna, kind=LedgerEntry.Kind.REDEEM)
     assert str(earned) == "Earned on purchase #1001: +90 points"
@@ -58,7 +57,7 @@ def test_a_spendable_ledger_row_and_a_redemption_read_in_words(sale, anna):
 
 
 def test_a_lot_reads_with_its_size_date_what_is_left_and_its_expiry(sale, anna):
-    rewards.redeem_reward(member_id=anna.pk, reward_id=RewardFactory(points_cost=86).pk)
+    redeem_reward(member_id=anna.pk, reward_id=RewardFactory(points_cost=86).pk)
     lot = PointLot.objects.get(member=anna)
     earned, expires = lot.earned_at.date(), lot.expires_at.date()
     assert str(lot) == f"Lot of 90 points from {earned}, 4 left, expires {expires}"
@@ -110,9 +109,7 @@ def test_a_channel_with_purchases_offers_no_delete_one_without_does(client, supe
 
 
 def test_a_record_page_where_nothing_can_change_has_no_save_button(client, superuser, sale, anna):
-    redemption = rewards.redeem_reward(
-        member_id=anna.pk, reward_id=RewardFactory(points_cost=50).pk
-    )
+    redemption = redeem_reward(member_id=anna.pk, reward_id=RewardFactory(points_cost=50).pk)
     client.force_login(superuser)
     content = client.get(
         reverse("admin:rewards_redemption_change", args=[redemption.pk])
