@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, SingletonAdmin
 
 from .. import brand, selectors
 from ..expiry import services as expiry
@@ -76,14 +76,14 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "earns_points"]
     list_filter = ["earns_points"]
     search_fields = ["code", "name"]
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [
