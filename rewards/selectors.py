@@ -12,7 +12,7 @@ from members.models import Member, Tier
 
 from . import earning
 from .ledger import lapsed
-from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program
+from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program, Redemption, Reward
 
 
 @dataclass(frozen=True)
@@ -238,3 +238,26 @@ def overlapping_rules(rule: EarnRule) -> list[EarnRule]:
         if _windows_meet(rule, other) and _scopes_meet(rule, other):
             found.append(other)
     return found
+
+
+# ---------------------------------------------------------------- the catalog and codes at a till
+
+
+def rewards_on_offer(*, now: datetime | None = None):
+    """The rewards a member can redeem now: active, within their dates, in stock."""
+    now = now or timezone.now()
+    return (
+        Reward.objects.filter(active=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .exclude(stock=0)
+        .order_by("points_cost", "name")
+    )
+
+
+def redemption_by_code(code: str) -> Redemption | None:
+    """The redemption a member shows (typed or scanned: any case, spaces ignored)."""
+    code = "".join((code or "").split()).upper()
+    if not code:
+        return None
+    return Redemption.objects.select_related("member", "reward").filter(code=code).first()

@@ -5,14 +5,12 @@ import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 from rewards import services
-from rewards.models import Redemption, Reward
-from rewards.selectors import member_balance
+from rewards.models import Redemption
+from rewards.selectors import member_balance, rewards_on_offer
 
 from .access import portal_page
 from .history import PAGE_SIZE
@@ -22,14 +20,7 @@ FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _catalog():
-    now = timezone.now()
-    return (
-        Reward.objects.filter(active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        .exclude(stock=0)
-        .order_by("points_cost", "name")
-    )
+    return rewards_on_offer()
 
 
 @portal_page
