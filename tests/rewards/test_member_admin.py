@@ -140,7 +140,7 @@ def test_every_admin_that_can_change_a_row_saves_only_the_changed_fields(rf, sta
     from django.contrib import admin
 
     from loyalty.admin_mixins import ChangedFieldsAdmin
-    from rewards.apiadmin import ApiKeyAdmin  # saves its name and scopes by hand
+    from rewards.admin.api import ApiKeyAdmin  # saves its name and scopes by hand
 
     request = rf.get("/admin/")
     request.user = staff

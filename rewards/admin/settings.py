@@ -1,6 +1,6 @@
 """Admin of the program's settings: the program (with its limits), channels and earn rules.
 
-Imported at the end of ``rewards.admin``. The forms check every number with
+The forms check every number with
 ``rewards.validation``; saving an earn rule that stacks with others warns and names them.
 """
 
@@ -10,9 +10,9 @@ from django.utils.html import format_html_join
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 
-from . import selectors, services
-from .admin_forms import EarnRuleForm, ProgramForm
-from .models import Channel, EarnRule, Program
+from .. import selectors, services
+from ..models import Channel, EarnRule, Program
+from .forms import EarnRuleForm, ProgramForm
 
 # ---------------------------------------------------------------- program
 

@@ -13,10 +13,10 @@ from django.utils.html import format_html
 
 from loyalty.admin_mixins import RecordAdmin
 
-from . import adjustments
-from .admin import ActionViewsMixin
-from .admin_forms import ApproveAdjustmentForm, RejectAdjustmentForm
-from .models import AdjustmentRequest
+from .. import adjustments
+from ..models import AdjustmentRequest
+from .base import ActionViewsMixin
+from .forms import ApproveAdjustmentForm, RejectAdjustmentForm
 
 
 @admin.register(AdjustmentRequest)

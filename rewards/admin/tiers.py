@@ -1,22 +1,22 @@
-"""Admin of tiers on the member page (pin, paid tier, history) and of action rules.
+"""Admin of tiers (their numbers within the program's limits) and the member page's tier tools.
 
-Imported at the end of ``rewards.admin``: it extends that module's member admin.
+Pin a tier by hand, release it to evaluation, assign a paid tier, and the tier history;
+``loyalty.admin`` composes ``TierTools`` into the one member admin.
 """
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 from members import tiers
-from members.admin import TierAdmin
 from members.models import Member, Tier, TierChange
 
-from . import actions, validation
-from .admin import LedgerMemberAdmin, ReadOnlyInline
-from .admin_forms import ceiling_error, checked, when_field
-from .models import ActionRule, MemberAction
+from .. import validation
+from .base import ReadOnlyInline
+from .forms import ceiling_error, checked
 
 MONTHS = {"minimum": 0, "maximum": 120}
 
@@ -110,53 +110,61 @@ class TierForm(forms.ModelForm):
             ceiling_error(self, "earn_multiplier", "earn multiplier", tier=self.instance)
 
 
-class LimitedTierAdmin(TierAdmin):
+@admin.register(Tier)
+class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
     form = TierForm
-
-
-class RecordActionForm(forms.Form):
-    rule = forms.ModelChoiceField(ActionRule.objects.filter(active=True), to_field_name="code")
-    reference = forms.CharField(max_length=200, required=False, help_text="e.g. the review's id")
-    idempotency_key = forms.CharField(max_length=150, required=False)
-    occurred_at = when_field()
-
-
-class TierMemberAdmin(LedgerMemberAdmin):
-    list_display = [*LedgerMemberAdmin.list_display, "tier"]
-    list_filter = [*LedgerMemberAdmin.list_filter, "tier", "tier_pinned"]
-    list_select_related = ["tier"]
-    inlines = [*LedgerMemberAdmin.inlines, TierChangeInline]
-    readonly_fields = [
-        *LedgerMemberAdmin.readonly_fields,
-        "tier",
-        "tier_since",
-        "tier_pinned",
-        "tier_pinned_reason",
-        "tier_grace_until",
-        "tier_paid_until",
+    list_display = [
+        "name",
+        "rank",
+        "measure",
+        "threshold",
+        "period",
+        "earn_multiplier",
+        "grace_months",
+        "is_paid",
+        "fee",
+        "term_months",
+        "member_count",
     ]
+    list_filter = ["measure", "period", "is_paid"]
+    search_fields = ["name", "benefits"]
     fieldsets = (
-        *LedgerMemberAdmin.fieldsets,
-        (
-            "Tier",
-            {
-                "fields": (
-                    "tier",
-                    "tier_since",
-                    "tier_pinned",
-                    "tier_pinned_reason",
-                    "tier_grace_until",
-                    "tier_paid_until",
-                )
-            },
-        ),
+        (None, {"fields": ("name", "rank", "earn_multiplier", "benefits")}),
+        ("Qualification", {"fields": ("measure", "threshold", "period", "grace_months")}),
+        ("Paid tier (subscription)", {"fields": ("is_paid", "fee", "term_months")}),
     )
-    object_actions = [
-        *LedgerMemberAdmin.object_actions,
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_members=Count("members"))
+
+    @admin.display(description="members", ordering="_members")
+    def member_count(self, obj):
+        return obj._members
+
+
+TIER_FIELDS = (
+    "tier",
+    "tier_since",
+    "tier_pinned",
+    "tier_pinned_reason",
+    "tier_grace_until",
+    "tier_paid_until",
+)
+
+
+class TierTools:
+    """The member page's tier section, history and tools (mixed in with ``ActionViewsMixin``).
+
+    The tier fields are read-only: only the tier services write them, under the member lock.
+    """
+
+    inlines = [TierChangeInline]
+    readonly_fields = list(TIER_FIELDS)
+    fieldsets = (("Tier", {"fields": TIER_FIELDS}),)
+    tools = [
         ("pin-tier", "Set tier by hand", "pin_tier_view"),
         ("unpin-tier", "Release tier to evaluation", "unpin_tier_view"),
         ("paid-tier", "Assign a paid tier", "paid_tier_view"),
-        ("record-action", "Record an action", "record_action_view"),
     ]
 
     def pin_tier_view(self, request, object_id):
@@ -208,54 +216,3 @@ class TierMemberAdmin(LedgerMemberAdmin):
                 f"{member.email} is {change.to_tier} until {change.paid_until:%Y-%m-%d}."
             ),
         )
-
-    def record_action_view(self, request, object_id):
-        member = get_object_or_404(Member, pk=object_id)
-        return self.run_form(
-            request,
-            member,
-            RecordActionForm,
-            title=f"Record an action of {member.email}",
-            action=lambda data: actions.record_action(
-                member_id=member.pk,
-                code=data["rule"].code,
-                idempotency_key=data["idempotency_key"] or None,
-                reference=data["reference"],
-                user=request.user,
-                occurred_at=data["occurred_at"],
-            ),
-            done=lambda entry: f"{entry.description}: {entry.points:+d} points.",
-        )
-
-
-admin.site.unregister(Member)
-admin.site.register(Member, TierMemberAdmin)
-admin.site.unregister(Tier)
-admin.site.register(Tier, LimitedTierAdmin)
-
-
-@admin.register(ActionRule)
-class ActionRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
-    list_display = [
-        "name",
-        "kind",
-        "code",
-        "points",
-        "limit",
-        "limit_count",
-        "active",
-        "starts_at",
-        "ends_at",
-    ]
-    list_filter = ["kind", "limit", "active"]
-    search_fields = ["name", "code"]
-    prepopulated_fields = {"code": ["name"]}
-
-
-@admin.register(MemberAction)
-class MemberActionAdmin(HistoryAdmin, admin.ModelAdmin):
-    list_display = ["occurred_at", "member", "rule", "reference", "created_by"]
-    list_filter = ["rule", "occurred_at"]
-    search_fields = ["member__email", "reference", "rule__code"]
-    date_hierarchy = "occurred_at"
-    list_select_related = ["member", "rule", "created_by"]

@@ -1,7 +1,4 @@
-"""Admin of purchases: record one (a large amount asks staff to confirm), refund or return.
-
-Imported at the end of ``rewards.admin``.
-"""
+"""Admin of purchases: record one (a large amount asks staff to confirm), refund or return."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -15,10 +12,10 @@ from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 from members.models import Member
 
-from . import services
-from .admin import ActionViewsMixin, ReadOnlyInline
-from .admin_forms import RecordPurchaseForm, RefundForm, refuse_beside
-from .models import Purchase, PurchaseLine, Refund
+from .. import services
+from ..models import Purchase, PurchaseLine, Refund
+from .base import ActionViewsMixin, ReadOnlyInline
+from .forms import RecordPurchaseForm, RefundForm, refuse_beside
 
 # ---------------------------------------------------------------- purchases
 

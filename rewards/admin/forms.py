@@ -9,10 +9,9 @@ from django import forms
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from members.admin import MemberAdmin
 
-from . import selectors, services, validation
-from .models import Channel, EarnRule, Program
+from .. import selectors, services, validation
+from ..models import Channel, EarnRule, Program
 
 
 def refuse_beside(form: forms.Form, exc: ApplicationError) -> None:
@@ -68,7 +67,7 @@ class EarnRuleForm(forms.ModelForm):
             ceiling_error(self, field, field.replace("_", " "), rule=self.instance)
 
 
-class MemberForm(MemberAdmin.form):
+class MemberForm(forms.ModelForm):
     """The members app's form, with the enrolment date within the program's dates."""
 
     def clean_enrolled_at(self):
