@@ -13,6 +13,7 @@ from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from .. import selectors, services
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
+from .preview import PreviewAdmin
 
 # ---------------------------------------------------------------- program
 
@@ -63,7 +64,7 @@ class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [

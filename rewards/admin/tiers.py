@@ -17,6 +17,7 @@ from members.models import Member, Tier, TierChange
 from .. import validation
 from .base import ReadOnlyInline
 from .forms import ceiling_error, checked
+from .preview import PreviewAdmin
 
 MONTHS = {"minimum": 0, "maximum": 120}
 
@@ -111,7 +112,7 @@ class TierForm(forms.ModelForm):
 
 
 @admin.register(Tier)
-class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class TierAdmin(PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
     form = TierForm
     list_display = [
         "name",
