@@ -110,7 +110,7 @@ class Member(models.Model):
     pending_points = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Tiers (members/tiers.py writes these; every change is a TierChange row).
+    # Tiers (rewards/tiers/services.py writes these; every change is a TierChange row).
     tier = models.ForeignKey(
         "Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )

@@ -46,10 +46,10 @@ def evaluate_tiers(as_of: str | None = None) -> dict:
     """Re-evaluate every member's tier (batched, idempotent); ``as_of`` an ISO datetime."""
     from datetime import datetime
 
-    from . import tiering
+    from .tiers import services as tiers
 
     moment = datetime.fromisoformat(as_of) if as_of else None
-    result = tiering.evaluate_tiers(as_of=moment)
+    result = tiers.evaluate_tiers(as_of=moment)
     log.info("evaluated tiers: %s", result)
     return result
 

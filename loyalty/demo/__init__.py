@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from members.models import Member, User
 from rewards import expiry, services
-from rewards.tiering import evaluate_tiers
+from rewards.tiers.services import evaluate_tiers
 
 from . import activity, catalog, customers, personas
 

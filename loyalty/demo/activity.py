@@ -17,9 +17,8 @@ from referrals import services as referrals
 from reporting import services as reporting
 from rewards import adjustments, privacy, services
 from rewards.actions import award_birthday_bonuses, record_action
-from rewards.apimodels import ApiKey, WebhookEndpoint
 from rewards.importing import jobs
-from rewards.models import ImportJob, Purchase
+from rewards.models import ApiKey, ImportJob, Purchase, WebhookEndpoint
 
 IMPORTED_EMAIL = "imported@example.com"
 

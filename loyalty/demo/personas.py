@@ -11,11 +11,11 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
-from members import tiers
 from members.models import Member, Tier, User
 from members.services import enroll_member, set_member_status
 from rewards import services
 from rewards.models import Reward
+from rewards.tiers import services as tiers
 
 STAFF_PASSWORD = "loyalty-admin-demo"  # noqa: S105 - the demo's published login
 VIEWER_PASSWORD = "loyalty-viewer-demo"  # noqa: S105

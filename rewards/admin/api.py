@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from loyalty.admin_mixins import ChangedFieldsAdmin
 
-from ..apimodels import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
+from ..models import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404
 
 from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
-from members import tiers
 from members.models import Member, Tier, TierChange
 
 from .. import validation
+from ..tiers import services as tiers
+from ..tiers.validation import check_threshold
 from .base import ReadOnlyInline
 from .forms import ceiling_error, checked
 from .preview import PreviewAdmin
@@ -83,24 +84,7 @@ class TierForm(forms.ModelForm):
         if threshold is None or measure is None:
             return data
         try:
-            if measure == Tier.Measure.SPEND:  # a year's spend: not bound by one purchase
-                validation.check_amount(
-                    threshold,
-                    field="threshold",
-                    label="threshold",
-                    limits=validation.COMPUTED,
-                    allow_zero=True,
-                )
-            elif threshold != threshold.to_integral_value():
-                self.add_error("threshold", "The threshold must be a whole number.")
-            elif measure == Tier.Measure.POINTS:
-                validation.check_points(
-                    int(threshold), field="threshold", label="threshold", allow_zero=True
-                )
-            else:
-                validation.check_count(
-                    int(threshold), field="threshold", label="threshold", maximum=1_000_000
-                )
+            check_threshold(threshold, measure=measure)
         except ApplicationError as exc:
             self.add_error("threshold", exc.message)
         return data

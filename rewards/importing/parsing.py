@@ -6,6 +6,7 @@ lines are capped in length, and each row becomes a ``Row`` or a list of ``RowErr
 (row number, column, reason). Nothing here touches the database.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -302,7 +303,7 @@ def _decoded_lines(raw: io.BufferedReader, encoding: str):
 
 def sniff_encoding(path: Path) -> str:
     """utf-8-sig when the file is UTF-8 (a BOM is dropped), cp1252 otherwise (read streaming)."""
-    decoder_cls = __import__("codecs").getincrementaldecoder("utf-8")
+    decoder_cls = codecs.getincrementaldecoder("utf-8")
     decoder = decoder_cls()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):

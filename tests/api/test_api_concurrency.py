@@ -5,8 +5,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from rewards import services
-from rewards.apimodels import ApiKey, IdempotencyRecord
-from rewards.models import LedgerEntry, Redemption
+from rewards.models import ApiKey, IdempotencyRecord, LedgerEntry, Redemption
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, run_at_once

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from loyalty.api.errors import RULE_STATUS
 from loyalty.wsgi import application
 from rewards import services
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
 from tests.factories import MemberFactory, RewardFactory
 
 SEED = int(os.environ.get("API_FUZZ_SEED", "20260213"))

@@ -3,8 +3,7 @@
 import pytest
 
 from rewards import services
-from rewards.apimodels import IdempotencyRecord
-from rewards.models import Purchase, Redemption
+from rewards.models import IdempotencyRecord, Purchase, Redemption
 from tests.helpers import balance
 
 

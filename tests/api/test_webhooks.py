@@ -11,7 +11,7 @@ from django.db import transaction
 from loyalty.celery import app
 from members.signals import tier_changed
 from rewards import services, webhooks
-from rewards.apimodels import WebhookDelivery, WebhookEndpoint
+from rewards.models import WebhookDelivery, WebhookEndpoint
 
 
 class Receiver:

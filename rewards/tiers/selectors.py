@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import Member, Tier
-from .tiers import Measures, period_end, rank_of
+from members.models import Member, Tier
+
+from .evaluation import rank_of
+from .measures import Measures, period_end
 
 
 def _keeps_until(member: Member, measures: Measures) -> datetime | None:
@@ -66,8 +68,8 @@ class TierProgress:
         return max(0, min(100, int(100 * (self.value or 0) / self.threshold)))
 
 
-def progress(member: Member, *, as_of: datetime | None = None) -> TierProgress:
-    """What the member has, what the next tier needs and by when (see selectors.tier_progress)."""
+def tier_progress(member: Member, *, as_of: datetime | None = None) -> TierProgress:
+    """What the member has, what the next tier needs and by when, for the portal."""
     as_of = as_of or timezone.now()
     tiers = list(Tier.objects.all())
     current = member.tier

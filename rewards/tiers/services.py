@@ -1,27 +1,11 @@
-"""Tier progression: who qualifies for which tier, upgrades, re-evaluation, pins and paid tiers.
+"""The writes of tiers: upgrades, re-evaluation, pins and paid tiers, each under the member lock.
 
-``members`` imports no other app, yet the tier measures (points earned, amount spent,
-orders) are computed from what ``rewards`` writes. So rewards registers a *measure
-provider* at start-up (``set_measure_provider``): a function answering, for a set of
-members, one measure over one window in ONE aggregate query. Everything else (the
-qualification rules, the decision, the writes) lives here.
-
-Rules:
-- A member qualifies for a (non-paid) tier when its measure reaches the threshold, over
-  the current period so far, or over the last closed period (calendar year): a tier
-  reached in a year is kept through the next year.
-- Upgrades happen as soon as the measure crosses a threshold (``upgrade_member``, called
-  after the ledger entry is written, so the upgrading purchase earned at the old rate).
-- Downgrades happen only at re-evaluation (``evaluate_tiers``) and only once the tier has
-  been held through the end of a period (calendar: since before 1 January, reviewed once
-  a year; rolling: for 12 months), with the tier's grace period if it has one.
-- A pinned member is left alone; a paid tier lasts until its term ends.
+Every change is a ``TierChange`` row and sends ``members.signals.tier_changed``. The
+decision itself is ``evaluation.decide``; the measures come from ``measures.Measures``.
 """
 
-import calendar
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, time
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -29,167 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
+from members import signals
+from members.models import Member, Tier, TierChange
+from members.services import lock_member
 
-from . import signals
-from .models import Member, Tier, TierChange
-from .services import lock_member
-
-# provider(member_ids, *, measure, start, end) -> {member_id: Decimal}; end None: open-ended.
-MeasureProvider = Callable[..., dict[int, Decimal]]
-_provider: MeasureProvider | None = None
-
-
-def set_measure_provider(provider: MeasureProvider) -> None:
-    global _provider
-    _provider = provider
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` later (negative: earlier), clamped to the month's end."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(
-        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
-    )
-
-
-def start_of_day(day) -> datetime:
-    """Midnight at the start of ``day`` in the program's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def year_start(moment: datetime) -> datetime:
-    local = timezone.localtime(moment)
-    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime | None
-
-
-def windows(period: str, as_of: datetime, *, open_end: bool = False) -> list[Window]:
-    """The windows a member can qualify on: the current period so far, and the last closed one."""
-    end = None if open_end else as_of
-    if period == Tier.Period.ROLLING_12_MONTHS:
-        return [Window(add_months(as_of, -12), end)]
-    start = year_start(as_of)
-    return [Window(start, end), Window(start.replace(year=start.year - 1), start)]
-
-
-def period_end(period: str, as_of: datetime) -> datetime | None:
-    """When the current qualification period ends (None for a rolling window)."""
-    if period == Tier.Period.ROLLING_12_MONTHS:
-        return None
-    start = year_start(as_of)
-    return start.replace(year=start.year + 1)
-
-
-class Measures:
-    """The measures of a batch of members for the given tiers: one query per measure and window."""
-
-    def __init__(
-        self, member_ids: list[int], tiers: list[Tier], as_of: datetime, *, open_end=False
-    ):
-        self.values: dict[tuple[str, Window], dict[int, Decimal]] = {}
-        self.as_of = as_of
-        self.open_end = open_end
-        for measure, period in {(t.measure, t.period) for t in tiers if t.threshold > 0}:
-            for window in windows(period, as_of, open_end=open_end):
-                key = (measure, window)
-                if key not in self.values:
-                    self.values[key] = (
-                        _provider(member_ids, measure=measure, start=window.start, end=window.end)
-                        if _provider and member_ids
-                        else {}
-                    )
-
-    def value(self, member_id: int, tier: Tier, *, current_only: bool = False) -> Decimal:
-        found = [
-            self.values.get((tier.measure, w), {}).get(member_id, Decimal(0))
-            for w in windows(tier.period, self.as_of, open_end=self.open_end)
-        ]
-        return found[0] if current_only else max(found)
-
-    def qualifies(self, member_id: int, tier: Tier) -> bool:
-        return tier.threshold <= 0 or self.value(member_id, tier) >= tier.threshold
-
-    def best(self, member_id: int, tiers: list[Tier]) -> Tier | None:
-        qualified = [t for t in tiers if not t.is_paid and self.qualifies(member_id, t)]
-        return max(qualified, key=lambda t: t.rank, default=None)
-
-
-@dataclass
-class Decision:
-    to_tier: Tier | None = None
-    reason: str = ""
-    change: bool = False
-    updates: dict = field(default_factory=dict)  # member fields to set without a tier change
-    measure_value: Decimal | None = None
-
-
-def rank_of(tier: Tier | None) -> int:
-    """A tier's rank; -1 for no tier (below the base tier)."""
-    return -1 if tier is None else tier.rank
-
-
-def _may_drop(member: Member, tier: Tier, as_of: datetime) -> bool:
-    """Is this a moment the member may drop: the tier held through a period's end, and the
-    review of that period not done yet (or its grace period running)?
-
-    Calendar tiers are reviewed once, at the first evaluation after 1 January: that
-    decision stands for the year, even if a late refund lowers last year's measure.
-    """
-    if tier.period == Tier.Period.ROLLING_12_MONTHS:
-        return member.tier_since is None or member.tier_since <= add_months(as_of, -12)
-    start = year_start(as_of)
-    if member.tier_since is not None and member.tier_since >= start:
-        return False  # reached during this period: kept at least until it ends
-    if member.tier_grace_until is not None:
-        return True  # in grace: the end of the grace period decides
-    return member.tier_reviewed_until is None or member.tier_reviewed_until < start
-
-
-def decide(
-    member: Member, tiers: list[Tier], measures: Measures, *, upgrades_only: bool = False
-) -> Decision:
-    """What should happen to ``member``'s tier now. Pure: writes nothing."""
-    as_of = measures.as_of
-    current = member.tier
-    if member.tier_pinned:
-        return Decision()
-    best = measures.best(member.pk, tiers)
-    value = measures.value(member.pk, best) if best else None
-    if current is not None and current.is_paid:
-        if member.tier_paid_until and as_of < member.tier_paid_until:
-            if rank_of(best) > current.rank:
-                return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
-            return Decision()
-        if upgrades_only:
-            return Decision()
-        return Decision(best, TierChange.Reason.PAID_ENDED, True, measure_value=value)
-    if rank_of(best) > rank_of(current):
-        return Decision(best, TierChange.Reason.UPGRADE, True, measure_value=value)
-    if rank_of(best) == rank_of(current):
-        if member.tier_grace_until is not None:  # qualified again during the grace period
-            return Decision(updates={"tier_grace_until": None})
-        return Decision()
-    if upgrades_only or not _may_drop(member, current, as_of):
-        return Decision()
-    if current.grace_months:
-        grace_until = member.tier_grace_until
-        if grace_until is None:
-            failed_at = (
-                as_of if current.period == Tier.Period.ROLLING_12_MONTHS else year_start(as_of)
-            )
-            grace_until = add_months(failed_at, current.grace_months)
-        if as_of < grace_until:
-            if member.tier_grace_until is None:
-                return Decision(updates={"tier_grace_until": grace_until})
-            return Decision()
-        return Decision(best, TierChange.Reason.GRACE_ENDED, True, measure_value=value)
-    return Decision(best, TierChange.Reason.DOWNGRADE, True, measure_value=value)
+from .evaluation import Decision, decide
+from .measures import Measures, add_months, year_start
 
 
 def _record(

@@ -1,7 +1,6 @@
 """The redemption-rate estimates a sale's allocation to its points is computed with.
 
-Imported at the end of ``rewards/models.py`` so that Django registers the model with the
-app. It lives beside the purchases (not in ``reporting``) because recording a sale
+It lives beside the purchases (not in ``reporting``) because recording a sale
 reads it: the part of the price allocated to the points is fixed then (IFRS 15.88).
 """
 

@@ -8,9 +8,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from members import selectors, signals, tiers
+from members import selectors, signals
 from members.models import Member, Tier, TierChange
-from rewards import services, tiering
+from rewards import services
+from rewards.tiers import measures
+from rewards.tiers import selectors as tier_selectors
+from rewards.tiers import services as tiers
 from tests.factories import MemberFactory, TierFactory, UserFactory
 from tests.helpers import assert_ledger_consistent, balance
 
@@ -36,7 +39,7 @@ def tier_of(member):
 
 
 def next_year_start(years=1):
-    start = tiers.year_start(timezone.now())
+    start = measures.year_start(timezone.now())
     return start.replace(year=start.year + years)
 
 
@@ -94,7 +97,7 @@ def test_spending_points_never_demotes(member, ladder):
     buy(member, "100.00", "A1")
     services.redeem_points(member_id=member.pk, points=100)
     assert balance(member) == 0
-    tiering.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
+    tiers.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
     assert tier_of(member).name == "Silver"
 
 
@@ -102,8 +105,8 @@ def test_the_spend_measure_counts_what_was_paid_less_refunds(member, program):
     TierFactory(name="Spender", rank=1, measure="spend", threshold=Decimal("50.00"))
     purchase = buy(member, "60.00", "A1")
     services.refund_purchase(purchase_id=purchase.pk, amount="20.00")
-    values = tiering.measure(
-        [member.pk], measure="spend", start=tiers.year_start(timezone.now()), end=None
+    values = measures.measure_values(
+        [member.pk], measure="spend", start=measures.year_start(timezone.now()), end=None
     )
     assert values[member.pk] == Decimal("40.00")
     assert tier_of(member).name == "Spender"  # the upgrade happened on the purchase
@@ -120,14 +123,14 @@ def test_the_orders_measure_upgrades_on_the_nth_order(member, program):
 
 def test_a_tier_reached_this_year_is_kept_through_the_next_year(member, ladder):
     buy(member, "100.00", "A1")
-    result = tiering.evaluate_tiers(as_of=next_year_start() + timedelta(days=200))
+    result = tiers.evaluate_tiers(as_of=next_year_start() + timedelta(days=200))
     assert result["downgrades"] == 0
     assert tier_of(member).name == "Silver"
 
 
 def test_a_member_who_no_longer_qualifies_drops_at_re_evaluation(member, ladder):
     buy(member, "100.00", "A1")
-    result = tiering.evaluate_tiers(as_of=next_year_start(2) + timedelta(days=1))
+    result = tiers.evaluate_tiers(as_of=next_year_start(2) + timedelta(days=1))
     assert result["downgrades"] == 1
     assert tier_of(member).name == "Regular"
     change = TierChange.objects.filter(member=member).first()
@@ -143,7 +146,7 @@ def test_no_downgrade_happens_outside_re_evaluation(member, ladder):
 def test_a_tier_reached_this_period_is_not_dropped_before_the_period_ends(member, ladder):
     purchase = buy(member, "100.00", "A1")
     services.refund_purchase(purchase_id=purchase.pk, amount="100.00")
-    tiering.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
+    tiers.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
     assert tier_of(member).name == "Silver"
 
 
@@ -153,13 +156,13 @@ def test_a_downgrade_with_grace_keeps_the_tier_for_the_grace_months(member, ladd
     silver.save()
     buy(member, "100.00", "A1")
     failed_at = next_year_start(2)
-    result = tiering.evaluate_tiers(as_of=failed_at + timedelta(days=1))
+    result = tiers.evaluate_tiers(as_of=failed_at + timedelta(days=1))
     refreshed = Member.objects.get(pk=member.pk)
     assert (refreshed.tier.name, result["grace_started"]) == ("Silver", 1)
-    assert refreshed.tier_grace_until == tiers.add_months(failed_at, 3)
-    tiering.evaluate_tiers(as_of=failed_at + timedelta(days=80))
+    assert refreshed.tier_grace_until == measures.add_months(failed_at, 3)
+    tiers.evaluate_tiers(as_of=failed_at + timedelta(days=80))
     assert tier_of(member).name == "Silver"
-    tiering.evaluate_tiers(as_of=tiers.add_months(failed_at, 3))
+    tiers.evaluate_tiers(as_of=measures.add_months(failed_at, 3))
     assert tier_of(member).name == "Regular"
     assert TierChange.objects.filter(member=member).first().reason == "grace_ended"
 
@@ -172,7 +175,7 @@ def test_a_member_qualifying_again_during_grace_leaves_grace(member, ladder):
     member.tier_grace_until = timezone.now() + timedelta(days=30)
     member.save()
     buy(member, "100.00", "A1")
-    tiering.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
+    tiers.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=10))
     refreshed = Member.objects.get(pk=member.pk)
     assert (refreshed.tier.name, refreshed.tier_grace_until) == ("Silver", None)
 
@@ -180,10 +183,10 @@ def test_a_member_qualifying_again_during_grace_leaves_grace(member, ladder):
 def test_re_evaluation_run_twice_gives_the_same_result(member, other_member, ladder):
     buy(member, "100.00", "A1")
     as_of = next_year_start(2) + timedelta(days=1)
-    first = tiering.evaluate_tiers(as_of=as_of)
+    first = tiers.evaluate_tiers(as_of=as_of)
     tiers_after_first = list(Member.objects.order_by("pk").values_list("pk", "tier_id"))
     changes = TierChange.objects.count()
-    second = tiering.evaluate_tiers(as_of=as_of)
+    second = tiers.evaluate_tiers(as_of=as_of)
     assert first["downgrades"] == 1
     assert second == {**first, "upgrades": 0, "downgrades": 0, "grace_started": 0}
     assert list(Member.objects.order_by("pk").values_list("pk", "tier_id")) == tiers_after_first
@@ -194,9 +197,9 @@ def test_rolling_tiers_drop_twelve_months_after_the_last_qualifying_activity(mem
     TierFactory(name="Rolling", rank=1, period="rolling_12", threshold=Decimal("100"))
     buy(member, "100.00", "A1")
     now = timezone.now()
-    tiering.evaluate_tiers(as_of=now + timedelta(days=360))
+    tiers.evaluate_tiers(as_of=now + timedelta(days=360))
     assert tier_of(member).name == "Rolling"
-    tiering.evaluate_tiers(as_of=now + timedelta(days=370))
+    tiers.evaluate_tiers(as_of=now + timedelta(days=370))
     assert tier_of(member) is None
 
 
@@ -205,9 +208,9 @@ def test_evaluation_measures_a_batch_in_a_constant_number_of_queries(
 ):
     MemberFactory.create_batch(40)
     as_of = timezone.now() + timedelta(minutes=1)
-    tiering.evaluate_tiers(as_of=as_of)  # gives everyone the base tier
+    tiers.evaluate_tiers(as_of=as_of)  # gives everyone the base tier
     with django_assert_max_num_queries(8):
-        result = tiering.evaluate_tiers(as_of=as_of, batch_size=500)
+        result = tiers.evaluate_tiers(as_of=as_of, batch_size=500)
     assert result["members"] == 40
 
 
@@ -221,7 +224,7 @@ def test_a_pinned_tier_is_left_alone_by_evaluation(member, ladder):
         staff,
         "Celebrity customer",
     )
-    tiering.evaluate_tiers(as_of=next_year_start(2))
+    tiers.evaluate_tiers(as_of=next_year_start(2))
     assert tier_of(member).name == "Gold"
 
 
@@ -235,7 +238,7 @@ def test_an_unpinned_member_follows_evaluation_again(member, ladder):
     tiers.pin_tier(member_id=member.pk, tier_id=ladder[2].pk, reason="Trial")
     tiers.unpin_tier(member_id=member.pk, reason="Trial over")
     Member.objects.filter(pk=member.pk).update(tier_since=timezone.now() - timedelta(days=800))
-    tiering.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=1))
+    tiers.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=1))
     assert tier_of(member).name == "Regular"
 
 
@@ -250,14 +253,14 @@ def test_a_paid_tier_records_the_fee_and_the_term(member, ladder, club):
     change = tiers.assign_paid_tier(member_id=member.pk, tier_id=club.pk, fee=Decimal("49.00"))
     refreshed = Member.objects.get(pk=member.pk)
     assert (refreshed.tier, change.fee, change.reason) == (club, Decimal("49.00"), "paid")
-    assert refreshed.tier_paid_until == tiers.add_months(change.created_at, 12)
+    assert refreshed.tier_paid_until == measures.add_months(change.created_at, 12)
 
 
 def test_a_paid_tier_ends_when_its_term_ends(member, ladder, club):
     change = tiers.assign_paid_tier(member_id=member.pk, tier_id=club.pk, fee=Decimal("49.00"))
-    tiering.evaluate_tiers(as_of=change.paid_until - timedelta(days=1))
+    tiers.evaluate_tiers(as_of=change.paid_until - timedelta(days=1))
     assert tier_of(member) == club
-    result = tiering.evaluate_tiers(as_of=change.paid_until)
+    result = tiers.evaluate_tiers(as_of=change.paid_until)
     assert (tier_of(member).name, result["paid_ended"]) == ("Regular", 1)
 
 
@@ -275,7 +278,7 @@ def test_only_a_paid_tier_can_be_assigned_for_a_fee(member, ladder):
 
 def test_progress_shows_what_the_next_tier_needs_and_by_when(member, ladder):
     buy(member, "40.00", "A1")
-    progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
+    progress = tier_selectors.tier_progress(Member.objects.get(pk=member.pk))
     assert progress.tier_name == "Regular"
     assert progress.next_tier.name == "Silver"
     assert (progress.value, progress.missing) == (Decimal("40"), Decimal("60"))
@@ -284,7 +287,7 @@ def test_progress_shows_what_the_next_tier_needs_and_by_when(member, ladder):
 
 def test_progress_at_the_top_tier_has_no_next_tier(member, ladder):
     buy(member, "1000.00", "A1")
-    progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
+    progress = tier_selectors.tier_progress(Member.objects.get(pk=member.pk))
     assert (progress.tier_name, progress.next_tier) == ("Gold", None)
     assert progress.earn_multiplier == Decimal("3")
 
@@ -292,7 +295,7 @@ def test_progress_at_the_top_tier_has_no_next_tier(member, ladder):
 def test_it_validates_ownership_of_tier_measures(member, other_member, ladder):
     buy(member, "500.00", "A1")
     assert tier_of(other_member) is None
-    progress = selectors.tier_progress(other_member)
+    progress = tier_selectors.tier_progress(other_member)
     assert progress.value == 0
     assert list(selectors.tier_history(other_member)) == []
 
@@ -320,20 +323,20 @@ def test_the_task_evaluates_tiers(member, ladder):
 
 def test_progress_says_a_tier_reached_this_year_is_kept_to_the_end_of_next_year(member, ladder):
     buy(member, "100.00", "A1")
-    progress = selectors.tier_progress(Member.objects.get(pk=member.pk))
+    progress = tier_selectors.tier_progress(Member.objects.get(pk=member.pk))
     assert (progress.tier_name, progress.keeps_until) == ("Silver", next_year_start(2))
 
 
 def test_a_late_refund_does_not_drop_a_member_until_the_next_period_ends(member, program):
     TierFactory(name="Regular", rank=0, threshold=Decimal("0"))
     TierFactory(name="Spender", rank=1, measure="spend", threshold=Decimal("100"))
-    this_year = tiers.year_start(timezone.now())
+    this_year = measures.year_start(timezone.now())
     purchase = buy(member, "150.00", "A1", purchased_at=this_year - timedelta(days=10))
     Member.objects.filter(pk=member.pk).update(tier_since=this_year - timedelta(days=5))
     as_of = timezone.now() + timedelta(minutes=1)
-    tiering.evaluate_tiers(as_of=as_of)  # the review of last year: qualified, kept
+    tiers.evaluate_tiers(as_of=as_of)  # the review of last year: qualified, kept
     services.refund_purchase(purchase_id=purchase.pk, amount="100.00")
-    assert tiering.evaluate_tiers(as_of=as_of)["downgrades"] == 0
+    assert tiers.evaluate_tiers(as_of=as_of)["downgrades"] == 0
     assert tier_of(member).name == "Spender"
-    tiering.evaluate_tiers(as_of=next_year_start() + timedelta(days=1))
+    tiers.evaluate_tiers(as_of=next_year_start() + timedelta(days=1))
     assert tier_of(member).name == "Regular"

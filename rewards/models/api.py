@@ -1,7 +1,4 @@
-"""Models of the integration API: API keys, idempotency records, webhook endpoints and deliveries.
-
-Imported at the end of ``rewards/models.py`` so that Django registers them with the app.
-"""
+"""Models of the integration API: API keys, idempotency records, webhook endpoints, deliveries."""
 
 import hashlib
 import secrets

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from members.models import Member
 
-from .validation import Within
+from ..validation import Within
 
 
 class AdjustmentRequest(models.Model):
