@@ -9,17 +9,20 @@ from .. import services
 from ..models import Redemption, Reward
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
+from .resources import ExportRecords, ImportExportSettings, RedemptionResource, RewardResource
 
 
 @admin.register(Reward)
-class RewardAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class RewardAdmin(ImportExportSettings, ChangedFieldsAdmin, admin.ModelAdmin):
+    resource_classes = [RewardResource]
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "sku", "cause"]
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
+class RedemptionAdmin(ExportRecords, RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
+    resource_classes = [RedemptionResource]
     list_display = [
         "code",
         "member",

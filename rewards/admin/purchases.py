@@ -16,6 +16,7 @@ from .. import services
 from ..models import Purchase, PurchaseLine, Refund
 from .base import ActionViewsMixin, ReadOnlyInline
 from .forms import RecordPurchaseForm, RefundForm, refuse_beside
+from .resources import ExportRecords, PurchaseResource
 
 # ---------------------------------------------------------------- purchases
 
@@ -41,7 +42,8 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
+class PurchaseAdmin(ExportRecords, ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
+    resource_classes = [PurchaseResource]
     list_display = [
         "order_id",
         "channel",

@@ -14,6 +14,7 @@ from .. import selectors, services
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
 from .preview import PreviewAdmin
+from .resources import EarnRuleResource, ImportExportSettings
 
 # ---------------------------------------------------------------- program
 
@@ -64,7 +65,8 @@ class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+    resource_classes = [EarnRuleResource]
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [

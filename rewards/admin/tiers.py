@@ -19,6 +19,7 @@ from ..tiers.validation import check_threshold
 from .base import ReadOnlyInline
 from .forms import ceiling_error, checked
 from .preview import PreviewAdmin
+from .resources import ImportExportSettings, TierResource
 
 MONTHS = {"minimum": 0, "maximum": 120}
 
@@ -96,7 +97,8 @@ class TierForm(forms.ModelForm):
 
 
 @admin.register(Tier)
-class TierAdmin(PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+class TierAdmin(ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+    resource_classes = [TierResource]
     form = TierForm
     list_display = [
         "name",

@@ -26,8 +26,13 @@ from tests.factories import UserFactory
 from .conftest import collect
 
 # A GET is refused by design (405): signing out is a POST; the live previews of the earn
-# rule and tier forms read the form being edited (tests/rewards/test_earn_preview.py).
-SKIPPED = {"logout", "rewards_earnrule_preview", "members_tier_preview"}
+# rule and tier forms read the form being edited (tests/rewards/test_earn_preview.py); an
+# import's confirmation posts its dry run (tests/rewards/test_admin_import_export.py).
+SKIPPED = {
+    "logout",
+    *("rewards_earnrule_preview", "members_tier_preview"),
+    *(f"{m}_process_import" for m in ("rewards_reward", "rewards_earnrule", "members_tier")),
+}
 PROJECT_APPS = {"members", "rewards", "referrals", "reporting"}
 
 
