@@ -55,7 +55,6 @@ class MemberResource(SafeResource):
             *("points_balance", "pending_points", "enrolled_at", "birthday"),
             *("email_offers", "sms_offers"),
         )
-        export_order = fields
 
 
 class PurchaseResource(SafeResource):
@@ -68,7 +67,6 @@ class PurchaseResource(SafeResource):
             *("order_id", "channel", "member", "purchased_at", "currency", "amount"),
             *("shipping_amount", "tax_amount", "eligible_amount", "points_earned"),
         )
-        export_order = fields
 
 
 class LedgerEntryResource(SafeResource):
@@ -80,7 +78,6 @@ class LedgerEntryResource(SafeResource):
             *("id", "member", "kind", "points", "pending_points", "description"),
             *("effective_at", "created_at"),
         )
-        export_order = fields
 
 
 class PointLotResource(SafeResource):
@@ -92,7 +89,6 @@ class PointLotResource(SafeResource):
             *("id", "member", "points", "remaining", "status", "is_debt"),
             *("earned_at", "available_at", "expires_at"),
         )
-        export_order = fields
 
 
 class RedemptionResource(SafeResource):
@@ -105,7 +101,6 @@ class RedemptionResource(SafeResource):
             *("code", "member", "reward", "points", "value", "currency", "status"),
             *("created_at", "used_at", "cancelled_at"),
         )
-        export_order = fields
 
 
 # ---------------------------------------------------------------- settings (export and import)
@@ -114,8 +109,16 @@ class RedemptionResource(SafeResource):
 class SettingsResource(SafeResource):
     """Rows matched by name; every imported row checked like the admin's form."""
 
+    class Meta:
+        import_id_fields = ("name",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
     def before_save_instance(self, instance, row, **kwargs):
         """What one purchase could earn with this row must stay under the ceiling."""
+        if isinstance(instance, Reward):
+            return
         edited = {"rule": instance} if isinstance(instance, EarnRule) else {"tier": instance}
         label = "multiplier" if isinstance(instance, EarnRule) else "earn multiplier"
         try:
@@ -129,18 +132,13 @@ class SettingsResource(SafeResource):
             raise ValidationError({label.replace(" ", "_"): exc.message}) from None
 
 
-class RewardResource(SafeResource):
+class RewardResource(SettingsResource):
     class Meta:
         model = Reward
-        import_id_fields = ("name",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
         fields = (
             *("name", "description", "kind", "points_cost", "discount_amount"),
             *("discount_percent", "sku", "cause", "stock", "valid_from", "valid_until", "active"),
         )
-        export_order = fields
 
 
 class ChannelWidget(widgets.ForeignKeyWidget):
@@ -162,29 +160,19 @@ class EarnRuleResource(SettingsResource):
 
     class Meta:
         model = EarnRule
-        import_id_fields = ("name",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
         fields = (
             *("name", "kind", "multiplier", "bonus_points", "active", "starts_at", "ends_at"),
             *("weekdays", "channel", "min_order_amount", "category", "sku"),
         )
-        export_order = fields
 
 
 class TierResource(SettingsResource):
     class Meta:
         model = Tier
-        import_id_fields = ("name",)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
         fields = (
             *("name", "rank", "measure", "threshold", "period", "earn_multiplier"),
             *("grace_months", "benefits", "is_paid", "fee", "term_months"),
         )
-        export_order = fields
 
 
 # ---------------------------------------------------------------- the admins' mixins

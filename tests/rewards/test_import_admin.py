@@ -16,6 +16,12 @@ GERMAN = (
     "A-1;anna@example.com;2026-03-01;25.00\n"
     "A-2;ben@example.com;2026-03-02;10.00\n"
 ).replace(";", ",")
+GERMAN_COLUMNS = {
+    "order_id": "Bestellnummer",
+    "email": "Kunde",
+    "purchased_at": "Datum",
+    "amount": "Summe",
+}
 
 
 @pytest.fixture
@@ -95,18 +101,10 @@ def test_mapped_columns_are_checked_then_one_confirm_imports_them(
         staff_client,
         job,
         django_capture_on_commit_callbacks,
-        order_id="Bestellnummer",
-        email="Kunde",
-        purchased_at="Datum",
-        amount="Summe",
+        **GERMAN_COLUMNS,
     )
     assert job.status == ImportJob.Status.PREVIEWED, job.message
-    assert job.mapping == {
-        "order_id": "Bestellnummer",
-        "email": "Kunde",
-        "purchased_at": "Datum",
-        "amount": "Summe",
-    }
+    assert job.mapping == GERMAN_COLUMNS
     page = staff_client.get(reverse("admin:rewards_importjob_change", args=[job.pk]))
     html = page.content.decode()
     assert html.count("Confirm: import these purchases") == 1
@@ -137,10 +135,7 @@ def test_a_rejected_file_says_why_without_flags_or_server_paths(
         staff_client,
         job,
         django_capture_on_commit_callbacks,
-        order_id="Bestellnummer",
-        email="Kunde",
-        purchased_at="Datum",
-        amount="Summe",
+        **GERMAN_COLUMNS,
     )
     assert job.status == ImportJob.Status.REJECTED
     html = staff_client.get(reverse("admin:rewards_importjob_change", args=[job.pk]))
