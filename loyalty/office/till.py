@@ -178,7 +178,8 @@ def record(request):
     except ApplicationError as exc:
         _refused(request, exc)
     else:
-        pending = " (pending until the return window ends)" if purchase.points_earned else ""
+        balance = member_balance(member)
+        pending = f" ({balance.pending} points pending in all)" if balance.pending else ""
         messages.success(
             request,
             f"Purchase {purchase.order_id} of {purchase.amount} {purchase.currency} recorded: "
