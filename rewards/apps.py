@@ -12,7 +12,9 @@ class RewardsConfig(AppConfig):
 
         from members.models import Member
 
-        from . import actions, config, signals
+        from . import signals
+        from .actions.services import on_member_created
+        from .earning import config
         from .tiers import receivers as tiers
 
         # The triggers that tell every process when the cached settings changed.
@@ -24,7 +26,7 @@ class RewardsConfig(AppConfig):
         signals.points_released.connect(tiers.on_points_released, dispatch_uid="tier_release")
         signals.purchases_imported.connect(tiers.on_purchases_imported, dispatch_uid="tier_import")
         # The sign-up bonus is credited when a member is created, whoever creates it.
-        post_save.connect(actions.on_member_created, sender=Member, dispatch_uid="signup_bonus")
+        post_save.connect(on_member_created, sender=Member, dispatch_uid="signup_bonus")
 
         # Webhook receivers, and the delivery task registered for the worker.
         from . import webhooks

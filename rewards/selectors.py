@@ -11,8 +11,9 @@ from django.utils import timezone
 from loyalty.db import consistent_snapshot
 from members.models import Member, Tier
 
-from . import config, earning
-from .ledger import lapsed
+from .earning import config
+from .earning.rules import Line, calculate, most_points
+from .ledger.postings import lapsed
 from .models import (
     Channel,
     EarnRule,
@@ -196,7 +197,7 @@ def lapsed_points(member_ids, *, now: datetime | None = None) -> dict[int, int]:
 
 
 def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
-    """The most one purchase could earn (``rewards.earning.most_points``): the largest
+    """The most one purchase could earn (``rewards.earning.rules.most_points``): the largest
     purchase with the highest tier and every active rule at once, with ``program``,
     ``rule`` or ``tier`` as they are being edited in place of their saved versions."""
     program = program or Program.get()
@@ -206,7 +207,7 @@ def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
     tiers = [t.earn_multiplier for t in Tier.objects.all() if tier is None or t.pk != tier.pk]
     if tier is not None and tier.earn_multiplier is not None:
         tiers.append(tier.earn_multiplier)
-    return earning.most_points(
+    return most_points(
         max_amount=program.max_purchase_amount,
         earn_points=program.earn_points,
         earn_per_amount=program.earn_per_amount,
@@ -303,9 +304,9 @@ def preview_earning(
     channel: Channel,
     tier: Tier | None = None,
     rule: EarnRule | None = None,
-    lines: list[earning.Line] | None = None,
+    lines: list[Line] | None = None,
 ) -> EarningPreview:
-    """Run the calculation purchases use (``earning.calculate``, with the settings the
+    """Run the calculation purchases use (``rewards.earning.rules.calculate``, with the settings the
     purchase service reads) on a sample purchase, with ``rule`` (unsaved; counted as if
     active, so a draft can be tried) in place of its saved version, for a member of
     ``tier`` (unsaved values too). Writes nothing."""
@@ -315,7 +316,7 @@ def preview_earning(
         rules.append(rule)
         rules.sort(key=lambda r: (r.pk is None, r.pk or 0))
     multiplier = tier.earn_multiplier if tier and tier.earn_multiplier else Decimal(1)
-    result = earning.calculate(
+    result = calculate(
         program=snapshot.program,
         rules=rules,
         channel=channel,

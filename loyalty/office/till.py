@@ -27,8 +27,9 @@ from django.views.decorators.http import require_POST
 from loyalty.errors import ApplicationError
 from members.models import Member
 from members.selectors import find_member
-from rewards import services
 from rewards.models import Channel
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points, redeem_reward, use_redemption
 from rewards.selectors import member_balance, redemption_by_code, rewards_on_offer
 
 PERMS = {
@@ -168,7 +169,7 @@ def record(request):
     request.session[CHANNEL_KEY] = form.cleaned_data["channel"].code
     total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
     try:
-        purchase = services.record_purchase(
+        purchase = record_purchase(
             channel=form.cleaned_data["channel"].code,
             order_id=form.cleaned_data["order_id"],
             amount=total,
@@ -203,15 +204,13 @@ def redeem(request):
     points = request.POST.get("points", "").strip()
     try:
         if reward.isdigit():
-            redemption = services.redeem_reward(
+            redemption = redeem_reward(
                 member_id=member.pk, reward_id=int(reward), idempotency_key=key
             )
         elif points:
             if not points.isdigit():
                 raise ApplicationError("The points must be a whole number.", field="points")
-            redemption = services.redeem_points(
-                member_id=member.pk, points=int(points), idempotency_key=key
-            )
+            redemption = redeem_points(member_id=member.pk, points=int(points), idempotency_key=key)
         else:
             raise ApplicationError("Choose a reward or enter a number of points.")
     except ApplicationError as exc:
@@ -224,7 +223,7 @@ def redeem(request):
 def use(request):
     _require(request, "use")
     try:
-        redemption = services.use_redemption(code=request.POST.get("code", ""))
+        redemption = use_redemption(code=request.POST.get("code", ""))
     except ApplicationError as exc:
         _refused(request, exc)
         return redirect(_till_url(code=request.POST.get("code", "").strip()))

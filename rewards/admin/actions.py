@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 from members.models import Member
 
-from .. import actions
+from ..actions.services import record_action
 from ..models import ActionRule, MemberAction
 from .forms import when_field
 
@@ -31,7 +31,7 @@ class ActionTools:
             member,
             RecordActionForm,
             title=f"Record an action of {member.email}",
-            action=lambda data: actions.record_action(
+            action=lambda data: record_action(
                 member_id=member.pk,
                 code=data["rule"].code,
                 idempotency_key=data["idempotency_key"] or None,

@@ -2,7 +2,7 @@
 
 Requests are made on a member's page (*Adjust points* above the large threshold); only a
 staff user other than the requester, with the permission "Can approve or reject another
-user's large adjustment", decides. The services (``rewards.adjustments``) enforce both.
+user's large adjustment", decides. The services (``rewards.adjustments.services``) enforce both.
 """
 
 from django.contrib import admin
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from loyalty.admin_mixins import RecordAdmin
 
-from .. import adjustments
+from ..adjustments.services import APPROVE_PERMISSION, approve_adjustment, reject_adjustment
 from ..models import AdjustmentRequest
 from .base import ActionViewsMixin
 from .forms import ApproveAdjustmentForm, RejectAdjustmentForm
@@ -33,7 +33,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Deciding is the only change made here: the permission to approve is enough.
-        allowed = request.user.has_perm(adjustments.APPROVE_PERMISSION)
+        allowed = request.user.has_perm(APPROVE_PERMISSION)
         return allowed or super().has_change_permission(request, obj)
 
     @admin.display(description="points", ordering="points")
@@ -52,7 +52,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
         return f"{obj.get_status_display()} by {obj.decided_by} on {obj.decided_at:%Y-%m-%d}"
 
     def _decidable(self, request, object_id) -> AdjustmentRequest:
-        if not request.user.has_perm(adjustments.APPROVE_PERMISSION):
+        if not request.user.has_perm(APPROVE_PERMISSION):
             raise PermissionDenied
         return get_object_or_404(AdjustmentRequest.objects.select_related("member"), pk=object_id)
 
@@ -72,9 +72,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             ApproveAdjustmentForm,
             title=f"Approve {adjustment.points:+,} points for {adjustment.member.email}",
             intro=self._intro(adjustment),
-            action=lambda data: adjustments.approve_adjustment(
-                request_id=adjustment.pk, user=request.user
-            ),
+            action=lambda data: approve_adjustment(request_id=adjustment.pk, user=request.user),
             done=lambda r: f"Approved: {r.points:+,} points posted for {r.member.email}.",
         )
 
@@ -86,7 +84,7 @@ class AdjustmentRequestAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             RejectAdjustmentForm,
             title=f"Reject {adjustment.points:+,} points for {adjustment.member.email}",
             intro=self._intro(adjustment),
-            action=lambda data: adjustments.reject_adjustment(
+            action=lambda data: reject_adjustment(
                 request_id=adjustment.pk, user=request.user, reason=data["reason"]
             ),
             done=lambda r: "Rejected: no points were credited or taken.",

@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin
 
-from .. import services
 from ..models import Redemption, Reward
+from ..redemptions.services import cancel_redemption
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
 from .resources import ExportRecords, ImportExportSettings, RedemptionResource, RewardResource
@@ -46,7 +46,7 @@ class RedemptionAdmin(ExportRecords, RecordAdmin, ActionViewsMixin, admin.ModelA
             CancelRedemptionForm,
             title=f"Cancel redemption {redemption.code}",
             intro=f"{redemption.points} points go back to {redemption.member.email}.",
-            action=lambda data: services.cancel_redemption(
+            action=lambda data: cancel_redemption(
                 redemption_id=redemption.pk,
                 reason=data["reason"],
                 user=request.user,

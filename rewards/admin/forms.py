@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 
-from .. import selectors, services, validation
+from .. import selectors, validation
+from ..adjustments.services import ADJUSTMENT_TEXT
 from ..models import Channel, EarnRule, Program
 
 
@@ -137,7 +138,7 @@ class AdjustForm(forms.Form):
         label="Description (the member sees it)",
         max_length=255,
         required=False,
-        initial=services.ADJUSTMENT_TEXT,
+        initial=ADJUSTMENT_TEXT,
         help_text='What the member reads in their history; empty: "Points adjustment".',
     )
     reason = forms.CharField(

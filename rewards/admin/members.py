@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404
 
 from members.models import Member
 
-from .. import adjustments, privacy, services, validation
+from .. import privacy, validation
+from ..adjustments.services import adjust_or_request
 from ..models import LedgerEntry, PointLot
+from ..privacy import close_membership
 from .base import ReadOnlyInline
 from .forms import AdjustForm
 
@@ -58,7 +60,7 @@ class LedgerTools:
             title=f"Adjust the points of {member.email}",
             intro=f"Spendable balance: {member.points_balance:,} points. An adjustment of more "
             f"than {limits.large_points:,} points waits for a second staff user's approval.",
-            action=lambda data: adjustments.adjust_or_request(
+            action=lambda data: adjust_or_request(
                 member_id=member.pk,
                 points=data["points"],
                 note=data["reason"],
@@ -111,7 +113,7 @@ class MembershipTools:
             title=f"Close the membership of {member.email}",
             intro=f"{member.points_balance} spendable and {member.pending_points} pending "
             "points are forfeited in one ledger entry; codes already issued stay valid.",
-            action=lambda data: services.close_membership(member_id=member.pk, user=request.user),
+            action=lambda data: close_membership(member_id=member.pk, user=request.user),
             done=lambda entry: f"The membership of {member.email} is closed.",
         )
 

@@ -12,8 +12,9 @@ from loyalty.admin_mixins import ChangedFieldsAdmin
 from loyalty.errors import ApplicationError
 from members.models import Member
 
-from .. import services
 from ..models import Purchase, PurchaseLine, Refund
+from ..purchases.recording import record_purchase
+from ..purchases.refunds import refund_purchase
 from .base import ActionViewsMixin, ReadOnlyInline
 from .forms import RecordPurchaseForm, RefundForm, refuse_beside
 from .resources import ExportRecords, PurchaseResource
@@ -105,7 +106,7 @@ class PurchaseAdmin(ExportRecords, ChangedFieldsAdmin, ActionViewsMixin, admin.M
                             field="member_email",
                         )
                     member_id = member.pk
-                purchase = services.record_purchase(
+                purchase = record_purchase(
                     channel=data["channel"].code,
                     order_id=data["order_id"],
                     member_id=member_id,
@@ -142,7 +143,7 @@ class PurchaseAdmin(ExportRecords, ChangedFieldsAdmin, ActionViewsMixin, admin.M
             title=f"Refund order {purchase.order_id}",
             intro=f"Paid {purchase.amount} {purchase.currency}, "
             f"refunded so far {purchase.refunded_amount}.",
-            action=lambda data: services.refund_purchase(
+            action=lambda data: refund_purchase(
                 purchase_id=purchase.pk,
                 amount=data["amount"],
                 reason=data["reason"],

@@ -10,7 +10,8 @@ from django.utils.html import format_html_join
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 
-from .. import selectors, services
+from .. import selectors
+from ..expiry import services as expiry
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
 from .preview import PreviewAdmin
@@ -130,7 +131,7 @@ class EarnRuleAdmin(ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, admi
     description="Apply the expiry policy to existing open lots (recorded; changes no points)"
 )
 def apply_expiry_policy_to_open_lots(modeladmin, request, queryset):
-    change = services.apply_expiry_policy_to_open_lots(user=request.user)
+    change = expiry.apply_expiry_policy_to_open_lots(user=request.user)
     modeladmin.message_user(
         request,
         f"Applied {change.get_policy_display().lower()} ({change.months} months) to "

@@ -25,7 +25,7 @@ from loyalty.errors import ApplicationError
 from .. import tasks
 from ..models import Channel, ImportJob
 from . import jobs
-from .parsing import FIELDS, PRESETS, ImportFileError
+from .columns import FIELDS, PRESETS, ImportFileError
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
 

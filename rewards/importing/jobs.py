@@ -16,8 +16,9 @@ from loyalty.errors import ApplicationError
 
 from .. import validation
 from ..models import ImportJob, Program
+from .columns import FIELDS, ImportFileError
 from .importer import ImportRejected, Options, import_purchases
-from .parsing import FIELDS, ImportFileError, Reader
+from .parsing import Reader
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""A large adjustment waiting for a second staff user's approval (``rewards.adjustments``).
+"""A large adjustment waiting for a second staff user's approval (``rewards.adjustments.services``).
 
 An adjustment above the program's large threshold is a request first: nothing is
 credited or taken until another staff user, with the permission to approve, approves it;

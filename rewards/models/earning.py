@@ -102,7 +102,7 @@ class EarnRule(models.Model):
 
 class ConfigVersion(models.Model):
     """One row: a random token that changes with every write to the program, the channels,
-    the earn rules or the tiers. Database triggers write it (``rewards/config.py``), so
+    the earn rules or the tiers. Database triggers write it (``rewards/earning/config.py``), so
     that every process knows when its cached copy of those settings is out of date."""
 
     token = models.BigIntegerField()

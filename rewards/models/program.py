@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from .. import validation
-from ..currencies import CURRENCY_CHOICES
+from ..earning.currencies import CURRENCY_CHOICES
 from ..validation import Within
 from .base import MONEY, collect, validate_reminder_days
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from loyalty.dates import add_months
 from members.models import Member, Tier, TierChange
 
-from .measures import Measures, add_months, year_start
+from .measures import Measures, year_start
 
 
 @dataclass

@@ -11,7 +11,6 @@ Each measure of a batch of members over one window is ONE aggregate query:
 A member qualifies on the current period so far, or on the last closed one (calendar year).
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -19,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Sum
 from django.utils import timezone
 
+from loyalty.dates import add_months
 from members.models import Tier
 
 from ..models import LedgerEntry, Purchase
@@ -59,15 +59,6 @@ def measure_values(
         row["member_id"]: Decimal(row["value"] or 0)
         for row in rows.values("member_id").annotate(value=value).order_by()
     }
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` later (negative: earlier), clamped to the month's end."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(
-        year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def start_of_day(day) -> datetime:

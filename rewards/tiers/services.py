@@ -12,13 +12,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from loyalty.errors import ApplicationError
+from loyalty.dates import add_months
+from loyalty.errors import ApplicationError, not_found
 from members import signals
 from members.models import Member, Tier, TierChange
 from members.services import lock_member
 
 from .evaluation import Decision, decide
-from .measures import Measures, add_months, year_start
+from .measures import Measures, year_start
 
 
 def _record(
@@ -96,12 +97,7 @@ def upgrade_members(*, member_ids: list[int], now: datetime | None = None) -> in
     if not tiers or not member_ids:
         return 0
     now = now or timezone.now()
-    members = list(
-        Member.objects.select_for_update()
-        .filter(pk__in=member_ids)
-        .exclude(status=Member.Status.CLOSED)
-        .order_by("pk")
-    )
+    members = list(Member.objects.locked(member_ids).exclude(status=Member.Status.CLOSED))
     measures = Measures([m.pk for m in members], tiers, now, open_end=True)
     changes = 0
     for member in members:
@@ -179,9 +175,7 @@ def _tier(tier_id) -> Tier | None:
     try:
         return Tier.objects.get(pk=tier_id)
     except Tier.DoesNotExist:
-        raise ApplicationError(
-            f"There is no tier with id {tier_id}.", code="not_found", field="tier"
-        ) from None
+        raise not_found("tier", tier_id, field="tier") from None
 
 
 def _reason(reason: str) -> str:

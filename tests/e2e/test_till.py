@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from members.models import User
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import Redemption
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory, RewardFactory
 
@@ -50,7 +50,7 @@ def shop(transactional_db):
         )
     )
     member = MemberFactory(email="anna@example.com", first_name="Anna", last_name="Berg")
-    services.adjust_points(member_id=member.pk, points=250, reason="welcome")
+    adjust_points(member_id=member.pk, points=250, reason="welcome")
     return member
 
 

@@ -6,8 +6,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import LedgerEntry, Purchase, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points, redeem_reward
 from tests.factories import MemberFactory, RewardFactory, TierFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("web")
@@ -28,7 +30,7 @@ def cashier(client, program):
 @pytest.fixture
 def customer(program):
     member = MemberFactory(email="anna@example.com", first_name="Anna", last_name="Berg")
-    services.adjust_points(member_id=member.pk, points=300, reason="welcome")
+    adjust_points(member_id=member.pk, points=300, reason="welcome")
     return member
 
 
@@ -105,7 +107,7 @@ def test_a_purchase_line_that_is_not_a_number_writes_nothing(cashier, customer):
 
 
 def test_a_duplicate_receipt_is_refused_in_the_services_words(cashier, customer):
-    services.record_purchase(channel="web", order_id="R-3", amount="5.00", member_id=customer.pk)
+    record_purchase(channel="web", order_id="R-3", amount="5.00", member_id=customer.pk)
     response = cashier.post(
         reverse("till-purchase"),
         {"member": customer.pk, "channel": "web", "order_id": "R-3", "line_amount": ["5"]},
@@ -139,7 +141,7 @@ def test_redeeming_points_the_member_does_not_have_is_refused_and_spends_nothing
 
 
 def test_a_code_the_member_shows_is_checked_then_used_once(cashier, customer):
-    redemption = services.redeem_reward(
+    redemption = redeem_reward(
         member_id=customer.pk, reward_id=RewardFactory(name="Muffin", points_cost=50).pk
     )
     typed = redemption.code.lower()
@@ -157,7 +159,7 @@ def test_a_code_the_member_shows_is_checked_then_used_once(cashier, customer):
 
 
 def test_a_scanned_redemption_code_in_the_member_box_opens_the_code(cashier, customer):
-    redemption = services.redeem_points(member_id=customer.pk, points=100)
+    redemption = redeem_points(member_id=customer.pk, points=100)
     response = cashier.get(reverse("till"), {"q": redemption.code}, follow=True)
     assert response.context["shown"] == redemption
 

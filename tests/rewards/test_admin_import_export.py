@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from members.models import Tier
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.admin.resources import EarnRuleResource, MemberResource, TierResource
 from rewards.models import EarnRule, Reward
+from rewards.purchases.recording import record_purchase
 from tests.factories import EarnRuleFactory, MemberFactory, RewardFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("web")
@@ -47,9 +48,9 @@ def test_a_members_cells_starting_like_a_formula_are_escaped_in_csv(staff_client
 
 
 def test_exported_xlsx_keeps_numbers_as_numbers_and_escapes_text(staff_client, member):
-    services.adjust_points(member_id=member.pk, points=40, reason="welcome")
-    services.adjust_points(member_id=member.pk, points=-5, reason="=cmd|' /C calc'!A0")
-    services.record_purchase(channel="web", order_id="-1+1", amount="12.50", member_id=member.pk)
+    adjust_points(member_id=member.pk, points=40, reason="welcome")
+    adjust_points(member_id=member.pk, points=-5, reason="=cmd|' /C calc'!A0")
+    record_purchase(channel="web", order_id="-1+1", amount="12.50", member_id=member.pk)
     book = openpyxl.load_workbook(io.BytesIO(export(staff_client, "rewards/ledgerentry", 1)))
     sheet = book.active
     header = [cell.value for cell in sheet[1]]

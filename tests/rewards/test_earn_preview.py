@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from rewards import selectors, services
+from rewards import selectors
 from rewards.models import Channel, EarnRule
+from rewards.purchases.recording import record_purchase
 from tests.factories import EarnRuleFactory, MemberFactory, TierFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("web")
@@ -68,7 +69,7 @@ def test_the_preview_earns_what_the_purchase_service_then_credits(program, silve
     draft.active = True
     draft.save()
     member = MemberFactory(tier=silver)
-    purchase = services.record_purchase(
+    purchase = record_purchase(
         channel="web", order_id="P1", amount="25.00", member_id=member.pk, purchased_at=when
     )
     assert shown.points == purchase.points_earned == 25 + 12 + 10 + 25

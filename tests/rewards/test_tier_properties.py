@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from members.models import Member, Tier, TierChange
-from rewards import services
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
 from rewards.tiers import evaluation
 from rewards.tiers import services as tiers
 from rewards.tiers.measures import Measures
@@ -46,7 +47,7 @@ def test_re_evaluation_is_idempotent_and_never_leaves_anyone_too_high(history, d
         )
         members = [MemberFactory() for _ in range(3)]
         for step, (who, amount, ago, refunded) in enumerate(history):
-            purchase = services.record_purchase(
+            purchase = record_purchase(
                 channel="web",
                 order_id=f"P{step}",
                 amount=f"{amount}.00",
@@ -54,7 +55,7 @@ def test_re_evaluation_is_idempotent_and_never_leaves_anyone_too_high(history, d
                 purchased_at=timezone.now() - timedelta(days=ago),
             )
             if refunded:
-                services.refund_purchase(purchase_id=purchase.pk, amount=f"{amount}.00")
+                refund_purchase(purchase_id=purchase.pk, amount=f"{amount}.00")
         for offset in sorted(days):
             as_of = timezone.now() + timedelta(days=offset)
             tiers.evaluate_tiers(as_of=as_of)
@@ -91,9 +92,7 @@ def test_it_validates_ownership_one_members_spending_never_moves_anothers_tier(a
         Tier.objects.create(name="Regular", rank=0, threshold=0)
         Tier.objects.create(name="Silver", rank=1, threshold=Decimal("300"))
         buyer, bystander = MemberFactory(), MemberFactory()
-        services.record_purchase(
-            channel="web", order_id="P", amount=f"{amount}.00", member_id=buyer.pk
-        )
+        record_purchase(channel="web", order_id="P", amount=f"{amount}.00", member_id=buyer.pk)
         tiers.evaluate_tiers(as_of=timezone.now() + timedelta(minutes=1))
         assert Member.objects.get(pk=bystander.pk).tier.name == "Regular"
         assert not TierChange.objects.filter(member=bystander, to_tier__name="Silver").exists()

@@ -5,7 +5,6 @@ already locked (``Member.lock``); the services guarantee it. Lots are changed th
 ``Posting`` so that each entry's movements and the cached balances move together.
 """
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,28 +15,9 @@ from django.utils import timezone
 from loyalty.db import insert_values, saved
 from members.models import Member
 
-from .models import LedgerEntry, LotMovement, PointLot, Program
+from ..models import LedgerEntry, LotMovement, PointLot
 
 SPEND_ORDER = (F("expires_at").asc(nulls_last=True), "earned_at", "pk")
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def lot_expiry(program: Program, earned_at: datetime) -> datetime | None:
-    """When a lot earned at ``earned_at`` expires under the program's policy (None: never).
-
-    Under the inactivity policy lots have no date of their own: the whole balance
-    expires after months without activity, which the expiry job decides.
-    """
-    if program.expiry_policy == Program.Expiry.FIXED and program.expiry_months:
-        return add_months(earned_at, program.expiry_months)
-    return None
 
 
 @dataclass

@@ -19,13 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError, not_found
+from loyalty.errors import ApplicationError, idempotency_conflict, not_found
 from members.models import Member
 from members.services import lock_member
 
-from . import signals, validation
-from .ledger import Posting, lot_expiry, spendable_points
-from .models import AdjustmentRequest, LedgerEntry, Program
+from .. import signals, validation
+from ..expiry.policy import lot_expiry
+from ..ledger.postings import Posting, spendable_points
+from ..models import AdjustmentRequest, LedgerEntry, Program
 
 APPROVE_PERMISSION = "rewards.approve_adjustmentrequest"
 
@@ -58,23 +59,11 @@ def adjust_points(
     (``request_adjustment``, ``approve_adjustment``).
     """
     points = validation.check_points(points, allow_negative=True)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(
-            "A reason is required (an internal note that only staff see).",
-            code="reason_required",
-            field="reason",
-        )
+    reason = _reason(reason)
     key = idempotency_key or f"adjust:{secrets.token_hex(12)}"
     member = lock_member(member_id)
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    existing = _existing_entry(key, member_id, points)
     if existing is not None:
-        if existing.member_id != member_id or existing.points != points:
-            raise ApplicationError(
-                "This idempotency key was already used for another change.",
-                code="idempotency_conflict",
-                field="idempotency_key",
-            )
         return existing
     if member.status == Member.Status.CLOSED:
         raise ApplicationError(
@@ -87,19 +76,7 @@ def adjust_points(
     else:  # computed by the calling service (an action, a referral), which checked its inputs
         effective_at = effective_at or timezone.now()
     posting = Posting(member=member, kind=kind, idempotency_key=key, effective_at=effective_at)
-    if points > 0:
-        posting.credit(points, expires_at=lot_expiry(program, effective_at))
-        posting.settle_debt()
-    else:
-        available = spendable_points(member, now=effective_at)
-        if available < -points:
-            raise ApplicationError(
-                f"Cannot remove {-points:,} points: {member.email} has only {available:,} "
-                "spendable.",
-                code="insufficient_points",
-                field="points",
-            )
-        posting.take(-points, now=effective_at)
+    _move(posting, points, program)
     default = ADJUSTMENT_TEXT if kind == LedgerEntry.Kind.ADJUST else reason
     entry = posting.post(
         description=(description or "").strip()[:255] or default[:255],
@@ -110,6 +87,43 @@ def adjust_points(
     if entry.points > 0:
         signals.points_credited.send(sender=LedgerEntry, entry=entry)
     return entry
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "A reason is required (an internal note that only staff see).",
+            code="reason_required",
+            field="reason",
+        )
+    return reason
+
+
+def _existing_entry(key: str, member_id: int, points: int) -> LedgerEntry | None:
+    """The entry a retry with this key already posted, which must be the same change."""
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None and (existing.member_id != member_id or existing.points != points):
+        raise idempotency_conflict()
+    return existing
+
+
+def _move(posting: Posting, points: int, program: Program) -> None:
+    """A credit is a new lot expiring by the policy; a debit must be covered by spendable
+    points, oldest expiry first."""
+    if points > 0:
+        posting.credit(points, expires_at=lot_expiry(program, posting.effective_at))
+        posting.settle_debt()
+        return
+    member = posting.member
+    available = spendable_points(member, now=posting.effective_at)
+    if available < -points:
+        raise ApplicationError(
+            f"Cannot remove {-points:,} points: {member.email} has only {available:,} spendable.",
+            code="insufficient_points",
+            field="points",
+        )
+    posting.take(-points, now=posting.effective_at)
 
 
 def _check_approval(points, member_id, approval, limits: validation.Limits) -> None:
@@ -177,13 +191,7 @@ def request_adjustment(
     points = validation.check_points(points, allow_negative=True)
     if effective_at is not None:
         effective_at = validation.check_moment(effective_at, field="effective_at")
-    note = (note or "").strip()
-    if not note:
-        raise ApplicationError(
-            "A reason is required (an internal note that only staff see).",
-            code="reason_required",
-            field="reason",
-        )
+    note = _reason(note)
     if user is None or not user.is_staff:
         raise ApplicationError("Only a staff user can request an adjustment.", code="forbidden")
     member = lock_member(member_id)

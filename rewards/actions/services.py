@@ -14,12 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.db import retry_on_conflict
-from loyalty.errors import ApplicationError
+from loyalty.errors import ApplicationError, idempotency_conflict
 from members.models import Member
+from members.services import lock_member
 
-from . import validation
-from .models import ActionRule, LedgerEntry, MemberAction
-from .services import adjust_points, lock_member
+from .. import validation
+from ..adjustments.services import adjust_points
+from ..ledger.checks import check_active
+from ..models import ActionRule, LedgerEntry, MemberAction
 
 log = logging.getLogger(__name__)
 
@@ -112,43 +114,16 @@ def record_action(
     Refused (nothing written) with ``unknown_action``, ``action_inactive``,
     ``action_limit_reached``, ``not_birthday_month``, ``member_not_active``.
     """
-    key = (
-        f"action:{idempotency_key.strip()}"
-        if idempotency_key
-        else f"action:{secrets.token_hex(12)}"
-    )
-    if len(key) > 200:
-        raise ApplicationError(
-            "The idempotency key cannot be longer than 193 characters.", field="idempotency_key"
-        )
+    key = _action_key(idempotency_key)
     member = lock_member(member_id)
     rule = _rule(code)
-    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    existing = _existing_action(key, member, rule)
     if existing is not None:
-        record = MemberAction.objects.filter(entry=existing).first()
-        if record is None or record.member_id != member.pk or record.rule_id != rule.pk:
-            raise ApplicationError(
-                "This idempotency key was already used for another change.",
-                code="idempotency_conflict",
-                field="idempotency_key",
-            )
         return existing
     occurred_at = validation.check_moment(occurred_at, field="occurred_at", label="action date")
-    if member.status != Member.Status.ACTIVE:
-        raise ApplicationError(
-            f"The member {member.email} is {member.status} and cannot earn points.",
-            code="member_not_active",
-            field="member",
-        )
+    check_active(member, action="earn points")
     _check_window(rule, occurred_at)
-    if rule.kind == ActionRule.Kind.BIRTHDAY:
-        month = timezone.localtime(occurred_at).month
-        if member.birthday is None or member.birthday.month != month:
-            raise ApplicationError(
-                f"{member.email} has no birthday in this month: no birthday bonus.",
-                code="not_birthday_month",
-                field="code",
-            )
+    _check_birthday(rule, member, occurred_at)
     _check_limit(rule, member, occurred_at)
     entry = adjust_points(
         member_id=member.pk,
@@ -170,6 +145,40 @@ def record_action(
         created_by=user,
     )
     return entry
+
+
+def _action_key(idempotency_key: str | None) -> str:
+    key = (
+        f"action:{idempotency_key.strip()}"
+        if idempotency_key
+        else f"action:{secrets.token_hex(12)}"
+    )
+    if len(key) > 200:
+        raise ApplicationError(
+            "The idempotency key cannot be longer than 193 characters.", field="idempotency_key"
+        )
+    return key
+
+
+def _existing_action(key: str, member: Member, rule: ActionRule) -> LedgerEntry | None:
+    """The entry a retry with this key already credited, which must be the same action."""
+    existing = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        record = MemberAction.objects.filter(entry=existing).first()
+        if record is None or record.member_id != member.pk or record.rule_id != rule.pk:
+            raise idempotency_conflict()
+    return existing
+
+
+def _check_birthday(rule: ActionRule, member: Member, occurred_at: datetime) -> None:
+    if rule.kind == ActionRule.Kind.BIRTHDAY:
+        month = timezone.localtime(occurred_at).month
+        if member.birthday is None or member.birthday.month != month:
+            raise ApplicationError(
+                f"{member.email} has no birthday in this month: no birthday bonus.",
+                code="not_birthday_month",
+                field="code",
+            )
 
 
 def on_member_created(sender, instance, created, raw=False, **kwargs):

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 
-from .models import Purchase, RedemptionRateEstimate
-from .validation import parse_decimal
+from ..models import Purchase, RedemptionRateEstimate
+from ..validation import parse_decimal
 
 CENT = Decimal("0.01")
 NO_ESTIMATE_RATE = Decimal("1")

@@ -26,8 +26,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from loyalty.db import RowLoader
 from members.models import Member, Tier
 
-from . import allocation
-from .models import Channel, ConfigVersion, EarnRule, Program, RedemptionRateEstimate
+from ..models import Channel, ConfigVersion, EarnRule, Program, RedemptionRateEstimate
+from ..purchases import allocation
 
 # Which tables the snapshot is made of: a write to any of them changes the token.
 WATCHED = (Program, Channel, EarnRule, Tier, RedemptionRateEstimate)

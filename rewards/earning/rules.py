@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from .models import Channel, EarnRule, Program
+from ..models import Channel, EarnRule, Program
 
 ROUNDING = {
     Program.Rounding.FLOOR: ROUND_FLOOR,
@@ -138,7 +138,7 @@ def most_points(
     rule_multipliers: list[Decimal],
     bonuses: list[int],
 ) -> int:
-    """What one purchase can earn at most (``rewards.earning.calculate``): the base rate, the
+    """What one purchase can earn at most (``rewards.earning.rules.calculate``): the base rate, the
     tier's extra and each multiplier rule's extra on at most the amount paid, plus each
     bonus, each part rounded up at worst::
 

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from loyalty.db import retry_on_conflict
 from loyalty.errors import ApplicationError
+from members.services import lock_member
 
-from . import validation
-from .ledger import Posting
-from .models import LedgerEntry, Program
-from .services import lock_member
+from .. import validation
+from ..ledger.postings import Posting
+from ..models import LedgerEntry, Program
 
 
 @retry_on_conflict
