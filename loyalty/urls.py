@@ -10,7 +10,9 @@ from drf_spectacular.views import SpectacularAPIView
 from loyalty.admin_login import admin_login
 from loyalty.api.errors import not_found as api_not_found
 from loyalty.office import till
+from loyalty.portal import brand
 from loyalty.portal.accounts import signup
+from loyalty.portal.language import choose as choose_language
 
 
 def favicon(request):
@@ -36,6 +38,9 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),  # anything else under /api/: a 404 in the JSON shape
     path("health/", health, name="health"),
     path("favicon.ico", favicon),
+    path("language/", choose_language, name="language"),
+    path("brand.css", brand.brand_css, name="brand_css"),
+    path("brand/logo", brand.logo, name="brand_logo"),
     path("", include("referrals.urls")),
     path("", include("loyalty.portal.urls")),
 ]

@@ -1,5 +1,6 @@
 """Member, the login user, and the cached balances that the points ledger keeps."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils import timezone
 from loyalty.codes import random_code, random_codes
 from loyalty.errors import ApplicationError
 
-from .validation import check_birthday, check_tier_order
+from .validation import check_birthday, check_phone, check_tier_order
 
 
 class UserManager(BaseUserManager):
@@ -110,6 +111,19 @@ class Member(models.Model):
     sms_offers = models.BooleanField(
         "offers by text message", default=False, help_text="The member agreed to receive texts."
     )
+    phone = models.CharField(
+        "mobile phone",
+        max_length=16,
+        blank=True,
+        db_index=True,
+        help_text="E.164, e.g. +4915112345678: for text messages when the program sends them.",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The member's language for the portal and emails (empty: the browser's).",
+    )
     card_code = models.CharField(
         max_length=32,
         unique=True,
@@ -167,8 +181,9 @@ class Member(models.Model):
     def clean(self):
         try:
             check_birthday(self.birthday)
+            self.phone = check_phone(self.phone)
         except ApplicationError as exc:
-            raise ValidationError({"birthday": exc.message}) from None
+            raise ValidationError({exc.field: exc.message}) from None
 
     @property
     def name(self) -> str:

@@ -8,9 +8,9 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from members.models import Member
-from rewards.models import Purchase
+from rewards.models import Program, Purchase
 
-from .models import Referral, ReferralCode
+from .models import Referral, ReferralCode, ReferralSettings
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,32 @@ def referral_summary(member: Member) -> ReferralSummary:
         qualified=counts["qualified"],
         rewarded=counts["rewarded"],
         points_earned=counts["points"] or 0,
+    )
+
+
+@dataclass(frozen=True)
+class ReferralOffer:
+    """What a referral gives: points for each side once the friend's first purchase of at
+    least ``min_purchase`` (``currency``) qualifies it; 0 points: that side gets nothing."""
+
+    referrer_points: int
+    referee_points: int
+    min_purchase: Decimal
+    currency: str
+
+    @property
+    def rewarded(self) -> bool:
+        return bool(self.referrer_points or self.referee_points)
+
+
+def referral_offer() -> ReferralOffer:
+    """The current offer (the invite page, the friend's landing page, Ways to earn)."""
+    config = ReferralSettings.get()
+    return ReferralOffer(
+        referrer_points=config.referrer_points,
+        referee_points=config.referee_points,
+        min_purchase=config.min_qualifying_amount,
+        currency=Program.get().currency,
     )
 
 

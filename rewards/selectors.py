@@ -22,7 +22,6 @@ from .models import (
     PointLot,
     Program,
     Redemption,
-    Reward,
 )
 
 
@@ -252,18 +251,6 @@ def overlapping_rules(rule: EarnRule) -> list[EarnRule]:
 
 
 # ---------------------------------------------------------------- the catalog and codes at a till
-
-
-def rewards_on_offer(*, now: datetime | None = None):
-    """The rewards a member can redeem now: active, within their dates, in stock."""
-    now = now or timezone.now()
-    return (
-        Reward.objects.filter(active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        .exclude(stock=0)
-        .order_by("points_cost", "name")
-    )
 
 
 def redemption_by_code(code: str) -> Redemption | None:

@@ -27,10 +27,11 @@ from django.views.decorators.http import require_POST
 from loyalty.errors import ApplicationError
 from members.models import Member
 from members.selectors import find_member
+from rewards.guide import available_rewards
 from rewards.models import Channel
 from rewards.purchases.recording import record_purchase
 from rewards.redemptions.services import redeem_points, redeem_reward, use_redemption
-from rewards.selectors import member_balance, redemption_by_code, rewards_on_offer
+from rewards.selectors import member_balance, redemption_by_code
 
 PERMS = {
     "purchase": "rewards.add_purchase",
@@ -139,7 +140,7 @@ def till(request):
         "may": may,
         "purchase_form": PurchaseForm(initial={"channel": channel, "order_id": _order_id()}),
         "line_rows": range(LINE_ROWS),
-        "rewards": list(rewards_on_offer()) if member and may["redeem"] else [],
+        "rewards": list(available_rewards()) if member and may["redeem"] else [],
         "issued": issued,
         "shown": shown,
         "token": secrets.token_urlsafe(16),

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin
 
-from ..models import Redemption, Reward
+from ..models import Redemption, Reward, TierWelcome
 from ..redemptions.services import cancel_redemption
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
@@ -16,7 +16,8 @@ from .resources import ExportRecords, ImportExportSettings, RedemptionResource, 
 class RewardAdmin(ImportExportSettings, ChangedFieldsAdmin, admin.ModelAdmin):
     resource_classes = [RewardResource]
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
-    list_filter = ["kind", "active"]
+    list_filter = ["kind", "active", "tiers"]
+    filter_horizontal = ["tiers"]
     search_fields = ["name", "sku", "cause"]
 
 
@@ -54,3 +55,11 @@ class RedemptionAdmin(ExportRecords, RecordAdmin, ActionViewsMixin, admin.ModelA
             ),
             done=lambda r: f"Cancelled {r.code}; {r.points} points given back.",
         )
+
+
+@admin.register(TierWelcome)
+class TierWelcomeAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+    """Points or a reward a member receives once on reaching a tier (once per year)."""
+
+    list_display = ["tier", "points", "reward"]
+    list_select_related = ["tier", "reward"]

@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 
-from .. import selectors
+from .. import brand, selectors
 from ..expiry import services as expiry
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
@@ -41,6 +41,18 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
         ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
         ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
         (
+            "Brand and messages (the portal and the members' emails)",
+            {
+                "fields": (
+                    "brand_color",
+                    "logo_upload",
+                    "remove_logo",
+                    "email_sender_name",
+                    "offers_sms",
+                )
+            },
+        ),
+        (
             "Limits (what staff and systems can enter)",
             {
                 "fields": (
@@ -56,6 +68,13 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("logo_upload"):
+            brand.set_logo(data=form.cleaned_data["logo_upload"])
+        elif form.cleaned_data.get("remove_logo"):
+            brand.set_logo(data=None)
 
 
 @admin.register(Channel)

@@ -132,7 +132,7 @@ def earn(snapshot, member, channel, amount, shipping, tax, lines, purchased_at) 
     return within_ceiling(
         calculate(
             program=snapshot.program,
-            rules=snapshot.rules,
+            rules=snapshot.rules_for(member.tier_id if member else None),
             channel=channel,
             amount=amount,
             shipping_amount=shipping,

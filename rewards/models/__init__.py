@@ -26,6 +26,7 @@ from .earning import ConfigVersion, EarnRule
 from .expiry import ExpiryPolicyChange, ExpiryReminder
 from .imports import ImportJob
 from .ledger import LedgerEntry, LotMovement, PointLot
+from .perks import TierWelcome
 from .program import Channel, Program
 from .purchases import Purchase, PurchaseLine, Refund
 
@@ -53,6 +54,7 @@ __all__ = [
     "RedemptionRateEstimate",
     "Refund",
     "Reward",
+    "TierWelcome",
     "WebhookDelivery",
     "WebhookEndpoint",
     "collect",

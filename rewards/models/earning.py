@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from members.models import Tier
+
 from ..validation import Within
 from .base import MONEY
 from .program import Channel
@@ -58,6 +60,12 @@ class EarnRule(models.Model):
     )
     category = models.CharField(max_length=100, blank=True)
     sku = models.CharField("SKU", max_length=100, blank=True)
+    tiers = models.ManyToManyField(
+        Tier,
+        blank=True,
+        related_name="earn_rules",
+        help_text="Only for members of these tiers (none: every member).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rewards', '0012_allocation_at_sale'),
+        ('rewards', '0013_brand_sms_and_tier_perks'),
     ]
 
     operations = [
