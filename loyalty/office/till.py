@@ -63,7 +63,7 @@ def _lookup(query: str) -> Member | None:
         return None
     if "@" in query:
         return find_member(email=query)
-    return find_member(card_code=query, external_id=query)
+    return find_member(card_code=query, external_id=query, phone=query)
 
 
 def _order_id() -> str:
@@ -119,7 +119,7 @@ def till(request):
             # Maybe the customer showed a redemption code rather than their card.
             if may["use"] and redemption_by_code(query):
                 return redirect(_till_url(code=query))
-            messages.error(request, f"No member has the card, email or customer id {query}.")
+            messages.error(request, f"No member has the card, email, customer id or phone {query}.")
     elif request.GET.get("member", "").isdigit():
         member = Member.objects.select_related("tier").filter(pk=request.GET["member"]).first()
     shown = redemption_by_code(request.GET.get("code", "")) if may["use"] else None

@@ -66,10 +66,19 @@ def test_an_email_or_a_customer_id_finds_the_member(cashier, customer, typed):
     assert response.context["member"] == customer
 
 
+def test_a_mobile_number_as_typed_finds_the_member(cashier, customer):
+    customer.phone = "+4915112345678"
+    customer.save(update_fields=["phone"])
+    response = cashier.get(reverse("till"), {"q": "0049 151 1234-5678"})
+    assert response.context["member"] == customer
+
+
 def test_an_unknown_card_says_so_in_words(cashier, customer):
     response = cashier.get(reverse("till"), {"q": "NOPE123"})
     assert response.context["member"] is None
-    assert "No member has the card, email or customer id NOPE123." in follow_messages(response)
+    assert "No member has the card, email, customer id or phone NOPE123." in follow_messages(
+        response
+    )
 
 
 def test_a_purchase_with_lines_is_recorded_by_the_service_with_the_tills_channel(cashier, customer):
