@@ -23,6 +23,7 @@ BENCHMARKS = [
     "api",
     "import_purchases",
     "closed_periods",
+    "dashboard",
 ]
 
 

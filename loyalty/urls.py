@@ -24,9 +24,6 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
-admin.site.site_header = "Loyalty back office"
-admin.site.site_title = "Loyalty back office"
-
 urlpatterns = [
     path("admin/login/", admin_login),  # rate-limited like the portal's login
     path("admin/till/", include(till.urls())),

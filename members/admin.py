@@ -58,6 +58,11 @@ class MemberAdminBase(ChangedFieldsAdmin, admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
+    def has_delete_permission(self, request, obj=None):
+        """Never offered: a member is closed or erased (their purchases and ledger stay, so
+        the reports add up), never deleted."""
+        return False
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         field = form.base_fields.get("status")

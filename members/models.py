@@ -190,6 +190,11 @@ class Member(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def display_name(self) -> str:
+        """What staff read in a sentence about the member: the name, else the email."""
+        return self.name or self.email
+
+    @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
@@ -312,7 +317,8 @@ class TierChange(models.Model):
         indexes = [models.Index(fields=["member", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_tier or '-'} -> {self.to_tier or '-'} ({self.get_reason_display()})"
+        moved = f"{self.from_tier or 'no tier'} → {self.to_tier or 'no tier'}"
+        return f"{self.member.display_name}: {moved} ({self.get_reason_display().lower()})"
 
 
 class Erasure(models.Model):
@@ -333,4 +339,4 @@ class Erasure(models.Model):
         ordering = ["-erased_at"]
 
     def __str__(self) -> str:
-        return f"member {self.member_id} erased on {self.erased_at:%Y-%m-%d}"
+        return f"Erasure of member #{self.member_id} on {self.erased_at:%Y-%m-%d}"

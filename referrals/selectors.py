@@ -83,11 +83,8 @@ STAGES = {
 }
 
 
-def funnel(*, limit: int = 50) -> dict:
-    """Codes shared -> sign-ups -> qualified -> rewarded: in total, per referrer, per month.
-
-    Three aggregate queries plus one count, whatever the number of referrals.
-    """
+def funnel_totals() -> dict:
+    """The funnel in total: codes shared, then each stage's count (one aggregate, one count)."""
     totals = Referral.objects.aggregate(**STAGES)
     totals["shared"] = (
         ReferralCode.objects.filter(
@@ -96,6 +93,15 @@ def funnel(*, limit: int = 50) -> dict:
         .distinct()
         .count()
     )
+    return totals
+
+
+def funnel(*, limit: int = 50) -> dict:
+    """Codes shared -> sign-ups -> qualified -> rewarded: in total, per referrer, per month.
+
+    Three aggregate queries plus one count, whatever the number of referrals.
+    """
+    totals = funnel_totals()
     by_referrer = list(
         Referral.objects.values("referrer_id", "referrer__email", "code__visits")
         .annotate(**STAGES, points=Sum("referrer_points", filter=Q(status="rewarded")))

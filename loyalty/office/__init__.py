@@ -1,1 +1,1 @@
-"""The back office's staff pages beyond the model admin (the till screen...), in the top layer."""
+"""The back office's admin site: merchant navigation, the dashboard home page, the till."""

@@ -53,7 +53,8 @@ def _customers(books: Books, period: Period, previous: Period) -> dict:
     }
 
 
-def _points(books: Books, period: Period) -> dict:
+def point_flows(books: Books, period: Period) -> dict:
+    """Points issued (with staff additions), redeemed, donated, and the members active."""
     entries = LedgerEntry.objects.filter(
         books.booked(LEDGER, period.start_at, period.end_at, time="effective_at")
     )
@@ -82,8 +83,13 @@ def _order_values(books: Books, period: Period) -> dict:
     )
 
 
-def _members(books: Books, period: Period):
+def new_members(books: Books, period: Period) -> int:
+    """Members enrolled in the period, as booked."""
     joined = books.booked(MEMBER, period.start_at, period.end_at, time="enrolled_at")
+    return Member.objects.filter(joined).count()
+
+
+def _members(books: Books, period: Period):
     tiers = member_selectors.tier_distribution(
         members=books.known(MEMBER, period.end_at, time="enrolled_at"),
         changes=books.known(TIER_CHANGE, period.end_at, time="created_at"),
@@ -92,7 +98,7 @@ def _members(books: Books, period: Period):
         referrals=books.booked(REFERRAL, period.start_at, period.end_at, time="created_at"),
         purchases=books.known(PURCHASE, period.end_at, time="purchased_at"),
     )
-    return Member.objects.filter(joined).count(), tiers, conversion
+    return new_members(books, period), tiers, conversion
 
 
 def kpis(period: Period, *, books: Books | None = None) -> Report:
@@ -101,12 +107,12 @@ def kpis(period: Period, *, books: Books | None = None) -> Report:
     length = period.end - period.start + timedelta(days=1)
     previous = Period(period.start - length, period.start - timedelta(days=1))
     customers = _customers(books, period, previous)
-    points = _points(books, period)
+    points = point_flows(books, period)
     aov = _order_values(books, period)
-    new_members, tiers, conversion = _members(books, period)
+    joined, tiers, conversion = _members(books, period)
     rows = [
         ("Active members (earned or redeemed)", points["active"]),
-        ("New members (enrolled)", new_members),
+        ("New members (enrolled)", joined),
         ("Customers at start (bought in the previous period)", customers["before"]),
         ("Customers at end (bought in the period)", customers["now"]),
         ("New customers (first purchase in the period)", customers["new"]),

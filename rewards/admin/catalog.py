@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, RecordAdmin
 
 from ..models import Redemption, Reward, TierWelcome
 from ..redemptions.services import cancel_redemption
@@ -13,7 +13,7 @@ from .resources import ExportRecords, ImportExportSettings, RedemptionResource, 
 
 
 @admin.register(Reward)
-class RewardAdmin(ImportExportSettings, ChangedFieldsAdmin, admin.ModelAdmin):
+class RewardAdmin(ImportExportSettings, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     resource_classes = [RewardResource]
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active", "tiers"]

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, SingletonAdmin
 
 from .. import brand, selectors
 from ..expiry import services as expiry
@@ -78,14 +78,16 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "earns_points"]
     list_filter = ["earns_points"]
     search_fields = ["code", "name"]
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(
+    ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin
+):
     resource_classes = [EarnRuleResource]
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]

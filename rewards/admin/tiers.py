@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin
 from loyalty.errors import ApplicationError
 from members.models import Member, Tier, TierChange
 
@@ -97,7 +97,9 @@ class TierForm(forms.ModelForm):
 
 
 @admin.register(Tier)
-class TierAdmin(ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, admin.ModelAdmin):
+class TierAdmin(
+    ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin
+):
     resource_classes = [TierResource]
     form = TierForm
     list_display = [

@@ -134,4 +134,6 @@ class Redemption(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return self.code
+        what = self.reward.name if self.reward_id else "points at checkout"
+        status = self.get_status_display().split(" (")[0].lower()
+        return f"Redemption {self.code} — {what}, {self.points:,} points ({status})"
