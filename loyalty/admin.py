@@ -14,14 +14,22 @@ from rewards.admin.actions import ActionTools
 from rewards.admin.base import ActionViewsMixin
 from rewards.admin.forms import MemberForm
 from rewards.admin.members import LedgerTools, MembershipTools
+from rewards.admin.resources import ExportRecords, MemberResource
 from rewards.admin.tiers import TierTools
 
 
 @admin.register(Member)
 class MemberAdmin(
-    LedgerTools, MembershipTools, TierTools, ActionTools, ActionViewsMixin, MemberAdminBase
+    ExportRecords,
+    LedgerTools,
+    MembershipTools,
+    TierTools,
+    ActionTools,
+    ActionViewsMixin,
+    MemberAdminBase,
 ):
     form = MemberForm
+    resource_classes = [MemberResource]
     list_display = [*MemberAdminBase.list_display, "tier"]
     list_filter = [*MemberAdminBase.list_filter, "tier", "tier_pinned"]
     list_select_related = ["tier"]

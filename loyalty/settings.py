@@ -228,7 +228,11 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The library's formula escaping drops a leading "=" only and turns numbers into text: the
+# project's resources escape every text cell with loyalty.cells.safe_cell instead
+# (rewards/admin/resources.py). XLSX cannot hold control characters: they are dropped.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from our own
 # static files, no inline script or style, no nonce; nothing from another site. The QR codes

@@ -1,17 +1,28 @@
 """Reads of the members app."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
+from loyalty.errors import ApplicationError
+
 from .models import Member, Tier, TierChange
+from .validation import check_phone
+
+PHONE_LIKE = re.compile(r"^(\+|00)[\d\s./()-]{6,25}$")
 
 
 def find_member(
-    *, email: str | None = None, external_id: str | None = None, card_code: str | None = None
+    *,
+    email: str | None = None,
+    external_id: str | None = None,
+    card_code: str | None = None,
+    phone: str | None = None,
 ) -> Member | None:
     """The member with this card code, else this external id, else this email (any case,
-    the domain in Unicode or punycode)."""
+    the domain in Unicode or punycode), else the one member with this mobile number
+    (as typed: +49 151 ..., 0049...)."""
     if card_code:
         member = Member.objects.filter(card_code=card_code.strip()).first()
         if member:
@@ -22,6 +33,13 @@ def find_member(
             return member
     if email:
         return Member.objects.with_email(email).first()
+    if phone and PHONE_LIKE.match(phone.strip()):
+        try:
+            number = check_phone(phone)
+        except ApplicationError:
+            return None  # looks like a number, is none: nobody has it
+        found = list(Member.objects.filter(phone=number)[:2])
+        return found[0] if len(found) == 1 else None  # a shared number finds no one
     return None
 
 

@@ -1,5 +1,6 @@
 """Reads of the ledger (balances, history, consistency) and of the earn settings' bounds."""
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,9 +11,18 @@ from django.utils import timezone
 from loyalty.db import consistent_snapshot
 from members.models import Member, Tier
 
-from .earning.rules import most_points
+from .earning import config
+from .earning.rules import Line, calculate, most_points
 from .ledger.postings import lapsed
-from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program
+from .models import (
+    Channel,
+    EarnRule,
+    LedgerEntry,
+    LotMovement,
+    PointLot,
+    Program,
+    Redemption,
+)
 
 
 @dataclass(frozen=True)
@@ -238,3 +248,95 @@ def overlapping_rules(rule: EarnRule) -> list[EarnRule]:
         if _windows_meet(rule, other) and _scopes_meet(rule, other):
             found.append(other)
     return found
+
+
+# ---------------------------------------------------------------- the catalog and codes at a till
+
+
+def redemption_by_code(code: str) -> Redemption | None:
+    """The redemption a member shows (typed or scanned: any case, spaces ignored)."""
+    code = "".join((code or "").split()).upper()
+    if not code:
+        return None
+    return Redemption.objects.select_related("member", "reward").filter(code=code).first()
+
+
+# ---------------------------------------------------------------- a rule or tier before publishing
+
+
+@dataclass(frozen=True)
+class PreviewPart:
+    label: str  # "base", "Silver ×1.5", "Double weekend ×2", "Welcome bonus"
+    points: int
+
+
+@dataclass(frozen=True)
+class EarningPreview:
+    """What one sample purchase earns with a rule or tier as it is being edited."""
+
+    points: int
+    currency: str
+    parts: tuple[PreviewPart, ...]
+    stacks_with: tuple[EarnRule, ...]  # the other active rules that add up with the rule
+
+
+def _times(value: Decimal) -> str:
+    return f"×{value.normalize():f}"
+
+
+def preview_earning(
+    *,
+    amount: Decimal,
+    purchased_at: datetime,
+    channel: Channel,
+    tier: Tier | None = None,
+    rule: EarnRule | None = None,
+    lines: list[Line] | None = None,
+) -> EarningPreview:
+    """Run the calculation purchases use (``rewards.earning.rules.calculate``, with the settings the
+    purchase service reads) on a sample purchase, with ``rule`` (unsaved; counted as if
+    active, so a draft can be tried) in place of its saved version, for a member of
+    ``tier`` (unsaved values too). Writes nothing."""
+    snapshot = config.current()
+    rules = [r for r in snapshot.rules if rule is None or r.pk != rule.pk]
+    if rule is not None:
+        rules.append(rule)
+        rules.sort(key=lambda r: (r.pk is None, r.pk or 0))
+    multiplier = tier.earn_multiplier if tier and tier.earn_multiplier else Decimal(1)
+    result = calculate(
+        program=snapshot.program,
+        rules=rules,
+        channel=channel,
+        amount=amount,
+        lines=lines,
+        purchased_at=purchased_at,
+        tier_multiplier=multiplier,
+        tier_name=tier.name if tier else "",
+    )
+    by_pk = {r.pk: r for r in rules if r.pk is not None}
+    parts = []
+    for index, entry in enumerate(result.breakdown):
+        found = by_pk.get(entry["rule_id"])
+        if found is None and rule is not None and entry["rule_id"] is None and index:
+            found = rule if entry["rule"] == rule.name else None
+        if found is not None:
+            kind = found.kind == EarnRule.Kind.MULTIPLIER
+            label = f"{found.name} {_times(found.multiplier)}" if kind else f"{found.name} bonus"
+        elif index == 0 and entry["rule"] == "Base rate":
+            label = "base"
+        elif tier is not None and multiplier != 1 and index == 1:
+            label = f"{tier.name} {_times(multiplier)}"
+        else:
+            label = entry["rule"]  # e.g. "channel shop does not earn points"
+        parts.append(PreviewPart(label=label, points=entry["points"]))
+    stacks = ()
+    if rule is not None:  # a draft is warned too: as it would stack once published
+        published = copy(rule)
+        published.active = True
+        stacks = tuple(overlapping_rules(published))
+    return EarningPreview(
+        points=result.points,
+        currency=snapshot.program.currency,
+        parts=tuple(parts),
+        stacks_with=stacks,
+    )

@@ -72,6 +72,8 @@ def test_sign_in_and_sign_up_pages_carry_a_strict_policy(client, program, url):
         "/admin/reporting/report/",
         "/admin/referrals/referral/funnel/",
         "/admin/rewards/importjob/add/",
+        "/admin/rewards/earnrule/add/",
+        "/admin/till/",
     ],
 )
 def test_admin_pages_carry_a_strict_policy(staff_client, url):

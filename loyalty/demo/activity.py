@@ -83,7 +83,11 @@ def load_import(staff: User, *, now) -> ImportJob:
     job.file.save("demo-purchases.csv", ContentFile(text.encode()), save=True)
     jobs.preview_job(job_id=job.pk)
     jobs.confirm_job(job_id=job.pk)
-    return jobs.run_job(job_id=job.pk)
+    done = jobs.run_job(job_id=job.pk)
+    # A second upload of the same file, waiting for staff to choose its columns.
+    waiting = ImportJob(channel="web", status=ImportJob.Status.MAPPING, created_by=staff)
+    waiting.file.save("demo-purchases-again.csv", ContentFile(text.encode()), save=True)
+    return done
 
 
 def load_integrations(staff: User) -> None:

@@ -1,1 +1,1 @@
-"""The back office's admin site: merchant navigation and the dashboard home page."""
+"""The back office's admin site: merchant navigation, the dashboard home page, the till."""

@@ -9,10 +9,12 @@ from ..models import Redemption, Reward, TierWelcome
 from ..redemptions.services import cancel_redemption
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
+from .resources import ExportRecords, ImportExportSettings, RedemptionResource, RewardResource
 
 
 @admin.register(Reward)
-class RewardAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
+class RewardAdmin(ImportExportSettings, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
+    resource_classes = [RewardResource]
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
     list_filter = ["kind", "active", "tiers"]
     filter_horizontal = ["tiers"]
@@ -20,7 +22,8 @@ class RewardAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
+class RedemptionAdmin(ExportRecords, RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
+    resource_classes = [RedemptionResource]
     list_display = [
         "code",
         "member",

@@ -70,7 +70,51 @@ class ProgramForm(forms.ModelForm):
             ceiling_error(self, "earn_points", "earn rate", program=self.instance)
 
 
+WEEKDAYS = [
+    ("1", "Monday"),
+    ("2", "Tuesday"),
+    ("3", "Wednesday"),
+    ("4", "Thursday"),
+    ("5", "Friday"),
+    ("6", "Saturday"),
+    ("7", "Sunday"),
+]
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """The rule's days as checkboxes; stored as the model's ISO numbers, "6,7"."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=WEEKDAYS,
+            required=False,
+            label="Days of the week",
+            help_text="None ticked: every day.",
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return [day for day in value.replace(" ", "").split(",") if day]
+        return value
+
+    def to_python(self, value):
+        # "6,7" (a script or an old form posting the text) or the ticked boxes; "" is none.
+        days = self.prepare_value(value) if isinstance(value, str) else value or []
+        return [day for day in super().to_python(days) if day]
+
+    def clean(self, value):
+        return ",".join(sorted(super().clean(value)))
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial or "") != sorted(self.prepare_value(data or []))
+
+
 class EarnRuleForm(forms.ModelForm):
+    weekdays = WeekdaysField()
+
     class Meta:
         model = EarnRule
         fields = [f.name for f in EarnRule._meta.fields if f.editable and f.name != "id"]

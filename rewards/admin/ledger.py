@@ -8,10 +8,12 @@ from django.contrib import admin
 from loyalty.admin_mixins import HistoryAdmin, RecordAdmin
 
 from ..models import ExpiryPolicyChange, ExpiryReminder, LedgerEntry, PointLot
+from .resources import ExportRecords, LedgerEntryResource, PointLotResource
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
+class LedgerEntryAdmin(ExportRecords, HistoryAdmin, admin.ModelAdmin):
+    resource_classes = [LedgerEntryResource]
     list_display = [
         "effective_at",
         "member",
@@ -35,6 +37,7 @@ class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
 
 @admin.register(PointLot)
 class PointLotAdmin(LedgerEntryAdmin):
+    resource_classes = [PointLotResource]
     list_display = [
         "lot",
         "member",

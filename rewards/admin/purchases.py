@@ -17,6 +17,7 @@ from ..purchases.recording import record_purchase
 from ..purchases.refunds import refund_purchase
 from .base import ActionViewsMixin, ReadOnlyInline
 from .forms import RecordPurchaseForm, RefundForm, refuse_beside
+from .resources import ExportRecords, PurchaseResource
 
 # ---------------------------------------------------------------- purchases
 
@@ -42,7 +43,8 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
+class PurchaseAdmin(ExportRecords, ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
+    resource_classes = [PurchaseResource]
     list_display = [
         "order_id",
         "channel",

@@ -14,6 +14,8 @@ from .. import brand, selectors
 from ..expiry import services as expiry
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
+from .preview import PreviewAdmin
+from .resources import EarnRuleResource, ImportExportSettings
 
 # ---------------------------------------------------------------- program
 
@@ -83,7 +85,10 @@ class ChannelAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(
+    ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin
+):
+    resource_classes = [EarnRuleResource]
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [

@@ -18,6 +18,8 @@ from ..tiers import services as tiers
 from ..tiers.validation import check_threshold
 from .base import ReadOnlyInline
 from .forms import ceiling_error, checked
+from .preview import PreviewAdmin
+from .resources import ImportExportSettings, TierResource
 
 MONTHS = {"minimum": 0, "maximum": 120}
 
@@ -95,7 +97,10 @@ class TierForm(forms.ModelForm):
 
 
 @admin.register(Tier)
-class TierAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
+class TierAdmin(
+    ImportExportSettings, PreviewAdmin, ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin
+):
+    resource_classes = [TierResource]
     form = TierForm
     list_display = [
         "name",

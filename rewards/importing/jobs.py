@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 
-from ..models import ImportJob
-from .columns import ImportFileError
+from .. import validation
+from ..models import ImportJob, Program
+from .columns import FIELDS, ImportFileError
 from .importer import ImportRejected, Options, import_purchases
+from .parsing import Reader
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ def progress_of(job_id: int) -> dict | None:
 def _options(job: ImportJob, *, dry_run: bool) -> Options:
     return Options(
         preset=job.preset or None,
+        mapping=dict(job.mapping or {}),
         channel=job.channel,
         dry_run=dry_run,
         skip_invalid=job.skip_invalid,
@@ -60,9 +63,14 @@ def _run(job: ImportJob, *, dry_run: bool, success: str) -> ImportJob:
         job.status, job.message = success, ""
     except ImportRejected as exc:
         report = exc.report
-        job.status, job.message = ImportJob.Status.REJECTED, str(exc)
-    except (ImportFileError, ApplicationError, OSError) as exc:
-        job.status, job.message = ImportJob.Status.FAILED, str(exc)
+        job.status, job.message = ImportJob.Status.REJECTED, _rejected_message(report)
+    except (ImportFileError, ApplicationError) as exc:
+        job.status, job.message = ImportJob.Status.FAILED, _sentence(str(exc))
+    except OSError:
+        # Its text names the server's paths: logged for the operator, not shown to staff.
+        log.exception("import job %s: the file could not be read", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.message = "The uploaded file could not be read on the server: upload it again."
     if report is not None:
         job.summary = report.as_dict()
         if report.rejected_path:
@@ -72,6 +80,75 @@ def _run(job: ImportJob, *, dry_run: bool, success: str) -> ImportJob:
     job.save()
     cache.delete(progress_key(job.pk))
     return job
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _rejected_message(report) -> str:
+    """What an all-or-nothing import refused, in the admin's words (the command's message
+    names the rejected file's path on the server)."""
+    return (
+        f"{report.rejected} row(s) are invalid, so nothing was imported. Correct them (the "
+        "rejected rows can be downloaded below, with the reason) and upload the file again, "
+        'or tick "Import the valid rows even if some are invalid".'
+    )
+
+
+def headers_of(job: ImportJob) -> list[str]:
+    """The uploaded file's column headers (ImportFileError when it cannot be read)."""
+    return _reader(job).read_headers()
+
+
+def suggested_columns(job: ImportJob, headers: list[str], preset: str | None) -> dict[str, str]:
+    """Our column -> the file's header that the import would read for it (by the preset's
+    or our usual names), as the admin first offers them."""
+    reader = _reader(job, preset=preset, mapping={})
+    return {name: headers[index] for name, index in reader.match_columns(headers).items()
+            if name in FIELDS}  # fmt: skip
+
+
+def _reader(job: ImportJob, *, preset: str | None = None, mapping=None) -> Reader:
+    program = Program.get()
+    return Reader(
+        job.file.path,
+        preset=preset if preset is not None else job.preset or None,
+        mapping=job.mapping if mapping is None else mapping,
+        default_currency=program.currency,
+        tz=timezone.get_current_timezone(),
+        now=timezone.now(),
+        limits=validation.limits(program),
+        decimal_comma=job.decimal_comma,
+    )
+
+
+@transaction.atomic
+def choose_columns(*, job_id: int, preset: str, mapping: dict[str, str]) -> ImportJob:
+    """Record the columns chosen for an uploaded file and start checking it."""
+    job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.MAPPING:
+        raise ApplicationError(
+            "The columns of this import were already chosen.", code="invalid_state"
+        )
+    job.preset, job.mapping = preset, mapping
+    job.status = ImportJob.Status.PREVIEWING
+    job.save(update_fields=["preset", "mapping", "status"])
+    return job
+
+
+def status_of(job: ImportJob) -> dict:
+    """What the admin's progress bar shows while a task works on the job."""
+    progress = progress_of(job.pk) or {}
+    return {
+        "status": job.status,
+        "label": job.get_status_display(),
+        "running": job.status in (ImportJob.Status.PREVIEWING, ImportJob.Status.IMPORTING),
+        "phase": progress.get("phase") or "waiting for a worker",
+        "rows": progress.get("rows", 0),
+        "read": progress.get("read", 0),
+        "total": progress.get("total", 0),
+    }
 
 
 def preview_job(*, job_id: int) -> ImportJob:

@@ -149,8 +149,9 @@ class Reader:
 
     # -- header
 
-    def _columns(self, headers: list[str]) -> dict[str, int]:
-        """Our column -> index in the row; raises ImportFileError for a missing required one."""
+    def match_columns(self, headers: list[str]) -> dict[str, int]:
+        """Our column -> index in the row, for each one found: by the mapping, the preset's
+        header or one of its usual names (the admin offers these as the suggestion)."""
         by_norm: dict[str, int] = {}
         for index, header in enumerate(headers):
             by_norm.setdefault(normalize_header(str(header or "")), index)
@@ -160,27 +161,33 @@ class Reader:
             for header in self.preset.line_columns.values():
                 if normalize_header(header) in by_norm:
                     columns["line_" + header] = by_norm[normalize_header(header)]
-            missing = [h for h in self.preset.required if normalize_header(h) not in by_norm]
-            if missing:
-                raise ImportFileError(
-                    f"this is not a {self.preset.name} export: missing column(s) "
-                    + ", ".join(repr(m) for m in missing)
-                )
         wanted.update(self.mapping)
         for name in FIELDS:
             if name in wanted:
                 header = normalize_header(wanted[name])
                 if header in by_norm:
                     columns[name] = by_norm[header]
-                elif name in self.mapping:
-                    raise ImportFileError(
-                        f"--map {name}={wanted[name]}: no such column in the file"
-                    )
                 continue
             for alias in (name.replace("_", " "), *ALIASES[name]):
                 if alias in by_norm:
                     columns[name] = by_norm[alias]
                     break
+        return columns
+
+    def _columns(self, headers: list[str]) -> dict[str, int]:
+        """Our column -> index in the row; raises ImportFileError for a missing required one."""
+        normed = {normalize_header(str(header or "")) for header in headers}
+        if self.preset:
+            missing = [h for h in self.preset.required if normalize_header(h) not in normed]
+            if missing:
+                raise ImportFileError(
+                    f"this is not a {self.preset.name} export: missing column(s) "
+                    + ", ".join(repr(m) for m in missing)
+                )
+        for name, header in self.mapping.items():
+            if normalize_header(header) not in normed:
+                raise ImportFileError(f"--map {name}={header}: no such column in the file")
+        columns = self.match_columns(headers)
         missing = [n for n in ("order_id", "purchased_at", "amount") if n not in columns]
         if "email" not in columns and "customer_id" not in columns:
             missing.append("email or customer_id")
@@ -193,6 +200,12 @@ class Reader:
                 "rename with --map COLUMN=HEADER or use --preset"
             )
         return columns
+
+    def read_headers(self) -> list[str]:
+        """The file's first row: the headers the admin offers for each of our columns."""
+        for _number, cells in self._raw_rows():
+            return [str(cell).strip() for cell in cells]
+        return []
 
     # -- raw rows
 

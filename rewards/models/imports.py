@@ -12,6 +12,7 @@ class ImportJob(models.Model):
     """
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", "Uploaded: choose the columns"
         PREVIEWING = "previewing", "Checking the file"
         PREVIEWED = "previewed", "Checked: confirm to import"
         REJECTED = "rejected", "Invalid rows: nothing imported"
@@ -27,7 +28,13 @@ class ImportJob(models.Model):
         help_text="Read a shop system's export as is (empty: our own columns).",
     )
     channel = models.CharField(
-        max_length=50, blank=True, help_text="Channel code of rows without a channel column."
+        max_length=50, blank=True, help_text="The channel of rows without a channel column."
+    )
+    mapping = models.JSONField(
+        "columns",
+        default=dict,
+        blank=True,
+        help_text="Our column -> the file's header, as chosen after the upload.",
     )
     skip_invalid = models.BooleanField(
         default=False, help_text="Import the valid rows even if some are invalid."

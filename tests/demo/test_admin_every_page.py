@@ -25,7 +25,14 @@ from tests.factories import UserFactory
 
 from .conftest import collect
 
-SKIPPED = {"logout"}  # a GET is refused by design (405); signing out is a POST
+# A GET is refused by design (405): signing out is a POST; the live previews of the earn
+# rule and tier forms read the form being edited (tests/rewards/test_earn_preview.py); an
+# import's confirmation posts its dry run (tests/rewards/test_admin_import_export.py).
+SKIPPED = {
+    "logout",
+    *("rewards_earnrule_preview", "members_tier_preview"),
+    *(f"{m}_process_import" for m in ("rewards_reward", "rewards_earnrule", "members_tier")),
+}
 PROJECT_APPS = {"members", "rewards", "referrals", "reporting"}
 
 
@@ -145,6 +152,22 @@ def test_a_staff_user_without_permissions_is_refused_everywhere_without_an_error
     client.force_login(nobody)
     assert client.get(reverse("admin:members_member_changelist")).status_code == 403
     assert client.get(report_urls()[0]).status_code == 403
+
+
+def test_the_till_opens_on_every_demo_login_for_staff_who_may_use_it(client, demo):
+    staff = User.objects.get(email=personas.STAFF.email)
+    client.force_login(staff)
+    failures = []
+    members = Member.objects.filter(email__in=[login.email for login in personas.LOGINS])
+    assert members.count() == len(personas.LOGINS) - 2  # the two staff logins are no members
+    for member in members:
+        response = collect(
+            failures, member.email, lambda m=member: client.get("/admin/till/", {"q": m.card_code})
+        )
+        assert response is None or response.context["member"] == member
+    assert failures == []
+    client.force_login(User.objects.get(email=personas.VIEWER.email))
+    assert client.get("/admin/till/").status_code == 403  # viewing is not serving
 
 
 def test_it_validates_ownership_a_member_login_reaches_no_admin_page(client, integrations):

@@ -112,14 +112,20 @@ def test_the_command_says_the_missing_channel_once(tmp_path, capsys):
     assert capsys.readouterr().err.count("does not exist") == 1
 
 
-def test_the_admin_refuses_an_upload_for_a_channel_that_does_not_exist(
+def test_the_admin_picks_the_channel_from_the_list_and_refuses_any_other(
     staff_client,  # noqa: F811
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from rewards.models import ImportJob
+
+    page = staff_client.get("/admin/rewards/importjob/add/").content.decode()
+    assert '<option value="web">' in page  # a list: typing the channel's name is not possible
     data = {"file": SimpleUploadedFile("o.csv", HEADER.encode()), "channel": "shop"}
     response = staff_client.post("/admin/rewards/importjob/add/", data)
-    assert b"Channel &#x27;shop&#x27; does not exist; channels: web." in response.content
+    assert response.status_code == 200
+    assert "channel" in response.context["adminform"].form.errors
+    assert not ImportJob.objects.exists()
 
 
 def test_a_fresh_install_has_a_channel_that_earns(transactional_db, tmp_path):

@@ -553,14 +553,20 @@ def staff_client(client, settings, tmp_path):
 def upload(staff_client, django_capture_on_commit_callbacks, content: str, **fields):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = {"file": SimpleUploadedFile("orders.csv", content.encode()), "award_points": "on"}
-    data.update(fields)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post("/admin/rewards/importjob/add/", data)
-    assert response.status_code == 302, response.content
     from rewards.models import ImportJob
 
-    return ImportJob.objects.get()
+    data = {"file": SimpleUploadedFile("orders.csv", content.encode()), "award_points": "on"}
+    data.update(fields)
+    response = staff_client.post("/admin/rewards/importjob/add/", data)
+    assert response.status_code == 302, response.content
+    job = ImportJob.objects.get()
+    # Step 2: the columns as the admin offers them (recognised by their names), then checked.
+    form = staff_client.get(f"/admin/rewards/importjob/{job.pk}/change/").context["form"]
+    chosen = {name: form[name].value() or "" for name in form.fields}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(f"/admin/rewards/importjob/{job.pk}/columns/", chosen)
+    job.refresh_from_db()
+    return job
 
 
 def test_an_admin_upload_is_previewed_without_writing_anything(
@@ -575,7 +581,7 @@ def test_an_admin_upload_is_previewed_without_writing_anything(
     assert job.summary["preview"][0]["points"] == 10
     assert not Purchase.objects.exists()
     page = staff_client.get(f"/admin/rewards/importjob/{job.pk}/change/")
-    assert b"Confirm: import these rows" in page.content
+    assert b"Confirm: import these purchases" in page.content
 
 
 def test_confirming_an_admin_import_writes_it(staff_client, django_capture_on_commit_callbacks):
@@ -604,7 +610,7 @@ def test_an_admin_upload_with_bad_rows_offers_them_for_download(
     body = b"".join(download.streaming_content).decode()
     assert "2,amount,'oops' is not an amount" in body
     page = staff_client.get(f"/admin/rewards/importjob/{job.pk}/change/")
-    assert b"Confirm: import these rows" not in page.content
+    assert b"Confirm: import these purchases" not in page.content
 
 
 def test_a_confirm_of_a_job_that_was_not_checked_is_refused(
