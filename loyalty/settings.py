@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "members",
     "rewards",
     "referrals",
+    "campaigns",
     "reporting",
     "loyalty",  # the project's own commands (load_demo)
 ]
