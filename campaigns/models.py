@@ -208,10 +208,11 @@ class MessageSend(models.Model):
     """One message to one member for one event: claimed before sending, so never sent twice."""
 
     class Status(models.TextChoices):
-        CLAIMED = "claimed", "Claimed (sending)"
+        QUEUED = "queued", "Queued"
+        CLAIMED = "claimed", "Claimed by a worker (if old: the worker died; never resent)"
         SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped (no consent)"
+        FAILED = "failed", "Failed (the mail server refused it three times)"
+        SKIPPED = "skipped", "Skipped (consent withdrawn before sending)"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=MessageKind.choices)
@@ -219,24 +220,27 @@ class MessageSend(models.Model):
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLAIMED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     context = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=255, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
-    claimed_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-claimed_at", "-pk"]
+        ordering = ["-queued_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "kind", "event_key"], name="message_send_once"
             )
         ]
-        indexes = [models.Index(fields=["status", "claimed_at"])]
+        indexes = [
+            models.Index(fields=["queued_at"], condition=Q(status="queued"), name="send_queued_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to member {self.member_id} ({self.event_key})"

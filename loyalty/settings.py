@@ -148,6 +148,9 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
+# The site's address for links in emails (unsubscribe); messages per second (0: no limit).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+MESSAGES_PER_SECOND = float(os.environ.get("MESSAGES_PER_SECOND", "0"))
 
 # Redis: the broker of Celery and the cache (allauth's rate limits need a shared cache).
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -27,5 +27,6 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),  # anything else under /api/: a 404 in the JSON shape
     path("health/", health, name="health"),
     path("", include("referrals.urls")),
+    path("messages/", include("campaigns.urls")),
     path("", include("loyalty.portal.urls")),
 ]

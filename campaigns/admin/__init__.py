@@ -1,3 +1,3 @@
 """Admin of campaigns: segments (live count, export, freeze), campaigns, messages."""
 
-from . import segments  # noqa: F401 - registers the admins
+from . import campaigns, messages, segments  # noqa: F401 - registers the admins

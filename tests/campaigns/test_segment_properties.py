@@ -24,7 +24,7 @@ P_STATUSES = [s.value for s in Purchase.Status]
 @dataclass
 class Buy:
     hours_ago: int
-    amount: Decimal
+    amount: Decimal  # what was kept: the purchase is amount + refunded, refunded back
     refunded: Decimal
     status: str
     channel: str
@@ -160,7 +160,7 @@ def rfm(people: list[Spec], days: int) -> dict[int, tuple[int, int, int]]:
             stats[s.pk] = (
                 min(b.hours_ago for b in mine),
                 len(mine),
-                sum((b.amount - b.refunded for b in mine), Decimal(0)),
+                sum((b.amount for b in mine), Decimal(0)),
             )
     r = ntile(sorted(stats, key=lambda pk: (-stats[pk][0], pk)))
     f = ntile(sorted(stats, key=lambda pk: (stats[pk][1], pk)))
@@ -197,7 +197,7 @@ def matches(node, s: Spec, everyone: list[Spec], tiers: list[int]) -> bool:  # n
         )
     if k == "purchases":
         mine = [b for b in s.buys if live(b, NOW, node["days"])]
-        count, spend = len(mine), sum((b.amount - b.refunded for b in mine), Decimal(0))
+        count, spend = len(mine), sum((b.amount for b in mine), Decimal(0))
         ok = True
         if node.get("min_count") is not None:
             ok &= count >= node["min_count"]
