@@ -103,8 +103,13 @@ class Campaign(models.Model):
     )
     multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=2)
     bonus_points = models.PositiveIntegerField(default=0)
-    channels = models.ManyToManyField(
-        Channel, blank=True, related_name="+", help_text="None chosen: every channel."
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: every channel.",
     )
     min_order_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     starts_at = models.DateTimeField()

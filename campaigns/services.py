@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError, not_found
+from rewards import audiences
 
 from . import conditions, control
 from .models import Campaign, CampaignMember, Segment, SegmentSnapshot, SnapshotMember
@@ -85,12 +86,27 @@ def launch_campaign(*, campaign_id: int, user, now: datetime | None = None) -> C
     targeted, _held = _record_audience(campaign, snapshot)
     if targeted == 0:
         raise ApplicationError("The segment has no member to target.", field="segment")
+    if campaign.kind != Campaign.Kind.MESSAGE:
+        campaign.earn_rule = audiences.create_audience_rule(
+            name=f"Campaign: {campaign.name}",
+            kind=campaign.kind,
+            multiplier=campaign.multiplier,
+            bonus_points=campaign.bonus_points if campaign.kind == Campaign.Kind.BONUS else 0,
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            channel=campaign.channel,
+            min_order_amount=campaign.min_order_amount,
+            budget_points=campaign.budget_points,
+            members=CampaignMember.objects.filter(campaign=campaign, held_out=False)
+            .order_by()
+            .values("member_id"),
+        )
     campaign.snapshot = snapshot
     campaign.status = (
         Campaign.Status.RUNNING if campaign.starts_at <= now else Campaign.Status.SCHEDULED
     )
     campaign.launched_by, campaign.launched_at = user, now
-    campaign.save(update_fields=["snapshot", "status", "launched_by", "launched_at"])
+    campaign.save(update_fields=["snapshot", "earn_rule", "status", "launched_by", "launched_at"])
     return campaign
 
 
@@ -104,6 +120,8 @@ def end_campaign(*, campaign_id: int, now: datetime | None = None) -> Campaign:
     if campaign.status != Campaign.Status.ENDED:
         campaign.status, campaign.ended_at = Campaign.Status.ENDED, now
         campaign.save(update_fields=["status", "ended_at"])
+        if campaign.earn_rule_id:
+            audiences.end_rule(rule_id=campaign.earn_rule_id)
     return campaign
 
 

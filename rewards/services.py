@@ -22,7 +22,7 @@ from loyalty.errors import ApplicationError, not_found
 from members.models import Member
 from members.services import end_login, lock_member
 
-from . import allocation, config, currencies, earning, signals, validation
+from . import allocation, audiences, config, currencies, earning, signals, validation
 from .ledger import Posting, lot_expiry, spendable_points
 from .models import (
     Channel,
@@ -170,6 +170,7 @@ def quote_points(
     multiplier, tier_name = tier_multiplier(member, snapshot)
     return within_ceiling(
         earning.calculate(
+            audience=audiences.audience_of(member.pk if member else None, snapshot.rules),
             program=snapshot.program,
             rules=snapshot.rules,
             channel=chan,
@@ -272,6 +273,7 @@ def _record_purchase(
 
     multiplier, tier_name = tier_multiplier(member, snapshot)
     result = earning.calculate(
+        audience=audiences.audience_of(member_id, snapshot.rules),
         program=program,
         rules=snapshot.rules,
         channel=chan,
@@ -284,6 +286,8 @@ def _record_purchase(
         tier_name=tier_name,
     )
     within_ceiling(result)
+    if member is not None and member.status == Member.Status.ACTIVE and award_points:
+        audiences.spend_budgets(result, snapshot.rules)
     breakdown = result.breakdown
     points = result.points
     if member is None:

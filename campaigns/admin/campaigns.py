@@ -21,8 +21,6 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "starts_at"]
     search_fields = ["name", "segment__name"]
     list_select_related = ["segment", "launched_by"]
-    autocomplete_fields = []
-    filter_horizontal = ["channels"]
     readonly_fields = ["status", "snapshot", "earn_rule", "launched_by", "launched_at", "ended_at"]
     actions = ["launch", "end"]
     change_form_template = "admin/loyalty/change_form_tools.html"
@@ -38,7 +36,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Campaign.Status.DRAFT:
             # A launched campaign's audience, offer and window are what its report measures.
-            return [f.name for f in self.model._meta.fields] + ["channels"]
+            return [f.name for f in self.model._meta.fields]
         return self.readonly_fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
