@@ -71,6 +71,10 @@ class CampaignReport:
     cost: Decimal  # the points' value in money
     cost_per_incremental_revenue: Decimal | None  # None: no incremental revenue
 
+    @property
+    def periods(self) -> tuple[Period, Period]:
+        return self.during, self.after
+
 
 def _group(spends: list[Decimal], counts: list[int], members: int) -> Group:
     """Figures of a group; members without a purchase count as spending 0."""

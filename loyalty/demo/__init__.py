@@ -10,7 +10,7 @@ from members.models import Member, User
 from rewards import expiry, services
 from rewards.tiering import evaluate_tiers
 
-from . import activity, catalog, customers, personas
+from . import activity, catalog, customers, marketing, personas
 
 
 def is_loaded() -> bool:
@@ -42,3 +42,4 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     activity.load_adjustments(maria, staff)
     activity.load_erasure(staff)
     activity.load_reports(staff)
+    marketing.load_marketing(staff, now=now)
