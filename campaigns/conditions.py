@@ -301,6 +301,36 @@ def rfm_scores(now: datetime, days: int):
     )
 
 
+def _purchases_q(p: dict, now: datetime) -> Q:
+    """Count and spend over the window. When the lower bounds leave out members with no
+    purchase, the members are one GROUP BY ... HAVING over the window's purchases (what a
+    hand-written query does); otherwise each member's figures are correlated subqueries
+    that count a member without purchases as 0."""
+    bounds = (
+        ("min_count", "gte", "n"), ("max_count", "lte", "n"),
+        ("min_spend", "gte", "spend"), ("max_spend", "lte", "spend"),
+    )  # fmt: skip
+    if (p["min_count"] or 0) > 0 or (p["min_spend"] or 0) > 0:
+        since = now - timedelta(days=p["days"])
+        grouped = (
+            Purchase.objects.filter(LIVE, purchased_at__gt=since, purchased_at__lte=now)
+            .order_by()
+            .values("member_id")
+            .annotate(n=Count("pk"), spend=Sum(NET))
+            .filter(**{f"{name}__{op}": p[key] for key, op, name in bounds if p[key] is not None})
+        )
+        return Q(pk__in=grouped.values("member_id"))
+    figures = {
+        "n": _window_stat(now, p["days"], Count("pk"), IntegerField()),
+        "spend": _window_stat(now, p["days"], Sum(NET), MONEY),
+    }
+    q = Q()
+    for key, op, name in bounds:
+        if p[key] is not None:
+            q &= Q(_cmp(figures[name], op, p[key]))
+    return q
+
+
 def _condition_q(c: Condition, now: datetime) -> Q:  # noqa: C901 - one branch per kind
     p = c.params
     if c.kind == "tier":
@@ -334,18 +364,7 @@ def _condition_q(c: Condition, now: datetime) -> Q:  # noqa: C901 - one branch p
             return Q(Exists(_purchases(now, p["less_than_days"])))
         return Q(Exists(_purchases(now))) & ~Q(Exists(_purchases(now, p["more_than_days"])))
     if c.kind == "purchases":
-        q = Q()
-        count = _window_stat(now, p["days"], Count("pk"), IntegerField())
-        spend = _window_stat(now, p["days"], Sum(NET), MONEY)
-        for key, expr, op in (
-            ("min_count", count, "gte"),
-            ("max_count", count, "lte"),
-            ("min_spend", spend, "gte"),
-            ("max_spend", spend, "lte"),
-        ):
-            if p[key] is not None:
-                q &= Q(_cmp(expr, op, p[key]))
-        return q
+        return _purchases_q(p, now)
     if c.kind == "rfm":
         scored = rfm_scores(now, p["days"])
         for name in ("recency", "frequency", "monetary"):
