@@ -108,17 +108,21 @@ class SegmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def count_view(self, request):
-        """The member count of the definition being edited (JSON in, JSON out)."""
+        """The member count of the definition being edited (JSON in, JSON out).
+
+        A definition that is not valid yet is an answer, not a failed request (200 with
+        ``error``): the page is typed into, and the browser logs every 4xx as an error.
+        """
         if not self.has_view_permission(request):
             raise PermissionDenied
         try:
             definition = json.loads(request.body or b"null")
             count = selectors.count_definition(definition)
         except ValueError:
-            return JsonResponse({"error": "The definition is not valid JSON."}, status=400)
+            return JsonResponse({"count": None, "error": "The definition is not valid JSON."})
         except ApplicationError as exc:
-            return JsonResponse({"error": exc.message}, status=400)
-        return JsonResponse({"count": count})
+            return JsonResponse({"count": None, "error": exc.message})
+        return JsonResponse({"count": count, "error": None})
 
     def export_view(self, request, object_id):
         segment = self.get_object(request, str(object_id))
