@@ -9,7 +9,6 @@ The points-expiring message is the existing reminder (``rewards.expiry``), not r
 
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
 from django.db.models import (
     CharField,
     Exists,
@@ -23,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from loyalty.db import insert_select
 from members.models import Member, TierChange
 from rewards.models import LedgerEntry, Purchase, Reward
 
@@ -140,18 +140,13 @@ FINDERS = {
 
 def queue(kind: str, members: QuerySet, *, now: datetime, campaign_id: int | None = None) -> int:
     """Queue ``kind`` to the members (annotated with ``event_key``) not already sent it."""
-    rows = members.order_by().values("pk", "event_key")
-    sql, params = rows.query.sql_with_params()
-    table = MessageSend._meta.db_table
-    insert = (
-        f"INSERT INTO {table} (member_id, event_key, kind, campaign_id, status, context, "  # noqa: S608
-        "attempts, error, provider_id, queued_at) "
-        f"SELECT sub.*, %s, %s, %s, %s, 0, '', '', %s FROM ({sql}) sub WHERE 1 = 1 "
-        "ON CONFLICT (member_id, kind, event_key) DO NOTHING"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(insert, [kind, campaign_id, MessageSend.Status.QUEUED, "{}", now, *params])
-        return max(cursor.rowcount, 0)
+    return insert_select(
+        MessageSend._meta.db_table,
+        ["kind", "campaign_id", "status", "context", "attempts", "error", "provider_id",
+         "queued_at", "member_id", "event_key"],
+        [kind, campaign_id, MessageSend.Status.QUEUED, "{}", 0, "", "", now],
+        members.order_by().values("pk", "event_key"),
+    )  # fmt: skip
 
 
 def queue_lifecycle(*, now: datetime | None = None) -> dict[str, int]:

@@ -3,9 +3,10 @@ rule), moving campaigns through their states and ending them."""
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from loyalty.db import insert_select
 from loyalty.errors import ApplicationError, not_found
 from rewards import audiences
 
@@ -26,15 +27,12 @@ def freeze_segment(*, segment_id: int, user=None, now: datetime | None = None) -
     snapshot = SegmentSnapshot.objects.create(
         segment=segment, taken_at=now, taken_by=user, definition=segment.definition
     )
-    ids = conditions.members(tree, now=now).order_by().values("pk")
-    sql, params = ids.query.sql_with_params()
-    table = SnapshotMember._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (snapshot_id, member_id) SELECT %s, sub.* FROM ({sql}) sub",  # noqa: S608
-            [snapshot.pk, *params],
-        )
-        snapshot.member_count = max(cursor.rowcount, 0)
+    snapshot.member_count = insert_select(
+        SnapshotMember._meta.db_table,
+        ["snapshot_id", "member_id"],
+        [snapshot.pk],
+        conditions.members(tree, now=now).order_by().values("pk"),
+    )
     snapshot.save(update_fields=["member_count"])
     return snapshot
 

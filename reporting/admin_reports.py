@@ -120,16 +120,7 @@ class ReportAdmin(admin.ModelAdmin):
             )
             if request.GET.get("format") in ("csv", "xlsx"):
                 return download(report, request.GET["format"], period, None)
-            query = request.GET.copy()
-            query.pop("format", None)
-            context.update(
-                report=report,
-                rows=[
-                    [(row.get(c.key), c.kind != "text") for c in report.columns]
-                    for row in report.rows
-                ],
-                query=query.urlencode() or "&".join(f"{k}={v}" for k, v in initial.items()),
-            )
+            context.update(shown(report, request, initial))
         return TemplateResponse(request, "admin/reporting/reports.html", context)
 
     def changelist_view(self, request, extra_context=None):
@@ -149,19 +140,25 @@ class ReportAdmin(admin.ModelAdmin):
             fmt = request.GET.get("format")
             if fmt in ("csv", "xlsx"):
                 return download(report, fmt, period, data["as_of"])
-            query = request.GET.copy()
-            query.pop("format", None)
             context.update(
-                report=report,
-                rows=[
-                    [(row.get(c.key), c.kind != "text") for c in report.columns]
-                    for row in report.rows
-                ],
-                query=query.urlencode()
-                or "&".join(f"{k}={v}" for k, v in default_period().items()),
+                shown(report, request, default_period()),
                 charts=build_charts(period, data["by"]) if period else [],
             )
         return TemplateResponse(request, "admin/reporting/reports.html", context)
+
+
+def shown(report, request, defaults: dict) -> dict:
+    """What the page needs to show a report: its cells (and which are numbers) and the
+    query its download links repeat."""
+    query = request.GET.copy()
+    query.pop("format", None)
+    return {
+        "report": report,
+        "rows": [
+            [(row.get(c.key), c.kind != "text") for c in report.columns] for row in report.rows
+        ],
+        "query": query.urlencode() or "&".join(f"{k}={v}" for k, v in defaults.items()),
+    }
 
 
 def download(report, fmt: str, period, as_of) -> HttpResponse:

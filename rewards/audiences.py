@@ -13,9 +13,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 
+from loyalty.db import insert_select
 from loyalty.errors import ApplicationError
 
 from . import selectors, validation
@@ -102,13 +103,7 @@ def create_audience_rule(
     )
     rule.save()
     RuleBudget.objects.create(rule=rule)
-    sql, params = members.query.sql_with_params()
-    table = RuleAudience._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (rule_id, member_id) SELECT %s, sub.* FROM ({sql}) sub",  # noqa: S608
-            [rule.pk, *params],
-        )
+    insert_select(RuleAudience._meta.db_table, ["rule_id", "member_id"], [rule.pk], members)
     return rule
 
 

@@ -3,13 +3,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 
 from loyalty.errors import ApplicationError
 
 from .. import lifecycle, services
 from ..models import Campaign
 from ..report import campaign_report
+from .segments import tools
 
 
 @admin.register(Campaign)
@@ -40,13 +41,7 @@ class CampaignAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        tools = [
-            {
-                "url": reverse("admin:campaigns_campaign_report", args=[object_id]),
-                "label": "Report",
-            }
-        ]
-        extra_context = {**(extra_context or {}), "loyalty_tools": tools}
+        extra_context = tools(extra_context, ("Report", "campaign_report", object_id))
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Launch the selected drafts", permissions=["change"])

@@ -30,6 +30,16 @@ HELP = (
 )
 
 
+def tools(context: dict | None, *links: tuple[str, str, int]) -> dict:
+    """The change page's context with buttons (label, URL name suffix, object id) to the
+    object's own pages (``admin/loyalty/change_form_tools.html``)."""
+    buttons = [
+        {"url": reverse(f"admin:campaigns_{name}", args=[pk]), "label": label}
+        for label, name, pk in links
+    ]
+    return {**(context or {}), "loyalty_tools": buttons}
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -93,13 +103,7 @@ class SegmentAdmin(admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        tools = [
-            {
-                "url": reverse("admin:campaigns_segment_export", args=[object_id]),
-                "label": "Export members (CSV)",
-            }
-        ]
-        extra_context = {**(extra_context or {}), "loyalty_tools": tools}
+        extra_context = tools(extra_context, ("Export members (CSV)", "segment_export", object_id))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
