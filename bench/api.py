@@ -23,8 +23,7 @@ from pathlib import Path
 from django.db import connection
 
 from members.models import Member
-from rewards.apimodels import ApiKey
-from rewards.models import Channel, Program
+from rewards.models import ApiKey, Channel, Program
 
 HOST, PORT = "127.0.0.1", 8708
 DEFAULT_N = 2_000

@@ -32,9 +32,13 @@ from bench import reports as bench_reports
 from loyalty.errors import ApplicationError
 from members.models import Member
 from reporting import closing, reports, services
-from rewards import services as rewards
-from rewards.expiry import apply_expiry_policy_to_open_lots, expire_points
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.release import release_pending_points
+from rewards.expiry.services import apply_expiry_policy_to_open_lots, expire_points
 from rewards.models import Program, Purchase, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_points
 
 QUARTERS = [
     reports.Period(date(year, month, 1), date(year, month + 2, 31 if month in (1, 10) else 30))
@@ -99,7 +103,7 @@ def later_month(rng: random.Random) -> dict:
     for n in range(1000):
         day = JANUARY.start + timedelta(days=n % 31)
         try:
-            rewards.record_purchase(
+            record_purchase(
                 channel="web",
                 order_id=f"JAN-{n}",
                 amount=f"{rng.randint(10, 300)}.00",
@@ -109,18 +113,18 @@ def later_month(rng: random.Random) -> dict:
             counts["purchases"] += 1
             if n % 5 == 0:
                 pk, bought = rng.choice(old)
-                rewards.refund_purchase(
+                refund_purchase(
                     purchase_id=pk, amount="5.00", refunded_at=bought + timedelta(days=3)
                 )
                 counts["late refunds"] += 1
             if n % 3 == 0:
                 back = rng.random() < 0.3
                 when = at(date(2025, 11, 1) + timedelta(days=n % 60)) if back else at(day, 20)
-                rewards.redeem_points(member_id=rng.choice(members), points=10, effective_at=when)
+                redeem_points(member_id=rng.choice(members), points=10, effective_at=when)
                 counts["redemptions"] += 1
                 counts["back-dated"] += back
             if n % 10 == 0:
-                rewards.adjust_points(
+                adjust_points(
                     member_id=rng.choice(members),
                     points=rng.choice([15, -5]),
                     reason="bench correction",
@@ -130,7 +134,7 @@ def later_month(rng: random.Random) -> dict:
         except ApplicationError:
             counts["refused"] = counts.get("refused", 0) + 1  # e.g. not enough points
     for redemption in Redemption.objects.order_by("-pk")[:100]:
-        rewards.cancel_redemption(
+        cancel_redemption(
             redemption_id=redemption.pk, effective_at=redemption.created_at + timedelta(hours=1)
         )
         counts["cancellations"] += 1
@@ -139,7 +143,7 @@ def later_month(rng: random.Random) -> dict:
     program.save()
     apply_expiry_policy_to_open_lots()
     counts["expiry"] = expire_points(as_of=at(date(2026, 1, 31), 23))["points"]
-    counts["released"] = rewards.release_pending_points(now=at(date(2026, 1, 31), 23))["points"]
+    counts["released"] = release_pending_points(now=at(date(2026, 1, 31), 23))["points"]
     services.close_period(start=JANUARY.start, end=JANUARY.end)
     return counts
 

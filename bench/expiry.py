@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import members as bench_members
-from rewards import services
+from rewards.expiry.services import expire_points, expiry_preview
 from rewards.models import LedgerEntry, Program
 from rewards.selectors import ledger_drift
 
@@ -104,9 +104,9 @@ def run(n: int | None = None) -> None:
         transaction.set_rollback(True)
     analyze()  # the rolled-back rows leave dead tuples behind: clean them before the job
 
-    preview = services.expiry_preview(as_of=as_of)
+    preview = expiry_preview(as_of=as_of)
     began = time.perf_counter()
-    result = services.expire_points(as_of=as_of)
+    result = expire_points(as_of=as_of)
     job_seconds = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -14,8 +14,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from members.models import Member
-from rewards import services
 from rewards.models import Channel, EarnRule, Program, Purchase
+from rewards.purchases.recording import record_purchase
 
 DEFAULT_N = 10_000
 MEMBERS = 1_000
@@ -59,7 +59,7 @@ def run(n: int | None = None) -> None:
 
     began = time.perf_counter()
     for order_id, member_id, when, amount in rows:
-        services.record_purchase(
+        record_purchase(
             channel="web", order_id=order_id, amount=amount, member_id=member_id, purchased_at=when
         )
     service_seconds = time.perf_counter() - began

@@ -14,10 +14,10 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Sum
 from django.utils import timezone
 
-from members import tiers
 from members.models import Member, Tier
-from rewards import tiering
 from rewards.models import Channel, Program, Purchase
+from rewards.tiers import measures
+from rewards.tiers import services as tiers
 
 DEFAULT_N = 2_000
 
@@ -57,7 +57,7 @@ def naive(as_of) -> int:
     found = 0
     spend = Sum(F("amount") - F("refunded_amount"), output_field=DecimalField())
     for member_id in Member.objects.values_list("pk", flat=True):
-        for window in tiers.windows(Tier.Period.CALENDAR_YEAR, as_of):
+        for window in measures.windows(Tier.Period.CALENDAR_YEAR, as_of):
             rows = Purchase.objects.filter(
                 member_id=member_id, purchased_at__gte=window.start, purchased_at__lt=window.end
             )
@@ -71,10 +71,10 @@ def run(n=None):
     setup(n)
     as_of = timezone.now() + timedelta(minutes=1)
     started = time.perf_counter()
-    first = tiering.evaluate_tiers(as_of=as_of)
+    first = tiers.evaluate_tiers(as_of=as_of)
     assigning = time.perf_counter() - started
     started = time.perf_counter()
-    second = tiering.evaluate_tiers(as_of=as_of)
+    second = tiers.evaluate_tiers(as_of=as_of)
     evaluating = time.perf_counter() - started
     assert second["upgrades"] == second["downgrades"] == 0, second
     started = time.perf_counter()

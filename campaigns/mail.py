@@ -12,7 +12,8 @@ from members.models import Member
 
 
 def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str]) -> str:
-    """Send one plain-text email to the member; the provider's message id when it gives one."""
+    """Send one plain-text email to the member; the id the provider gave it ("" until the
+    django-anymail backend is installed, whose ``message.anymail_status`` carries it)."""
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -21,5 +22,4 @@ def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str])
         headers=headers,
     )
     message.send()
-    status = message.__dict__.get("anymail_status")  # set by django-anymail's backends only
-    return (status.message_id or "") if status is not None else ""
+    return ""

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from loyalty.db import insert_select
 from loyalty.errors import ApplicationError, not_found
-from rewards import audiences
+from rewards.earning import audiences
 
 from . import conditions, control
 from .models import Campaign, CampaignMember, Segment, SegmentSnapshot, SnapshotMember

@@ -5,6 +5,7 @@ import functools
 import logging
 import time
 
+import psycopg
 from django.db import OperationalError, connection, transaction
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
 def is_retryable(exc: BaseException) -> bool:
     cause = exc.__cause__
-    return getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
+    return isinstance(cause, psycopg.Error) and cause.sqlstate in RETRYABLE_SQLSTATES
 
 
 def retry_on_conflict(func=None, *, attempts: int = 5):

@@ -21,3 +21,12 @@ class ApplicationError(Exception):
 def not_found(kind: str, pk, *, field: str | None = None) -> ApplicationError:
     """``There is no member with id 7.``: the one wording of a missing object (``not_found``)."""
     return ApplicationError(f"There is no {kind} with id {pk}.", code="not_found", field=field)
+
+
+def idempotency_conflict(what: str = "change") -> ApplicationError:
+    """A retry's key that names another operation: the one wording (``idempotency_conflict``)."""
+    return ApplicationError(
+        f"This idempotency key was already used for another {what}.",
+        code="idempotency_conflict",
+        field="idempotency_key",
+    )

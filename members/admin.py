@@ -1,12 +1,15 @@
-"""Admin of logins and members. The ledger views of a member are added by rewards.admin."""
+"""Admin of logins, members' erasures and tier history; the base of the one member admin.
+
+``MemberAdminBase`` is not registered here: ``loyalty.admin`` registers the one member
+admin, composed of this base and the parts the other apps contribute (ledger, tiers...).
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
 
-from .models import Erasure, Member, Tier, TierChange, User
+from .models import Erasure, Member, TierChange, User
 
 
 @admin.register(User)
@@ -27,7 +30,7 @@ class UserAdmin(ChangedFieldsAdmin, BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MemberAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class MemberAdminBase(ChangedFieldsAdmin, admin.ModelAdmin):
     """Members: searchable by email, name and external id; balances are read-only caches."""
 
     list_display = [
@@ -69,40 +72,6 @@ class MemberAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
         if not obj.external_id:
             obj.external_id = None
         super().save_model(request, obj, form, change)
-
-
-admin.site.register(Member, MemberAdmin)
-
-
-@admin.register(Tier)
-class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
-    list_display = [
-        "name",
-        "rank",
-        "measure",
-        "threshold",
-        "period",
-        "earn_multiplier",
-        "grace_months",
-        "is_paid",
-        "fee",
-        "term_months",
-        "member_count",
-    ]
-    list_filter = ["measure", "period", "is_paid"]
-    search_fields = ["name", "benefits"]
-    fieldsets = (
-        (None, {"fields": ("name", "rank", "earn_multiplier", "benefits")}),
-        ("Qualification", {"fields": ("measure", "threshold", "period", "grace_months")}),
-        ("Paid tier (subscription)", {"fields": ("is_paid", "fee", "term_months")}),
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_members=Count("members"))
-
-    @admin.display(description="members", ordering="_members")
-    def member_count(self, obj):
-        return obj._members
 
 
 @admin.register(TierChange)

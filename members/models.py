@@ -61,6 +61,18 @@ def new_card_code() -> str:
     return random_code(CARD_CODE_LENGTH)
 
 
+class MemberQuerySet(models.QuerySet):
+    def locked(self, ids) -> "MemberQuerySet":
+        """These members' rows, locked until the end of the transaction.
+
+        The one way to lock members: every change to a member's points starts here, so
+        two requests on the same member run one after the other (PostgreSQL; SQLite
+        serialises all writers), and always in primary-key order, so two writers that
+        lock several members never deadlock.
+        """
+        return self.filter(pk__in=ids).order_by("pk").select_for_update()
+
+
 class Member(models.Model):
     """A customer in the loyalty program.
 
@@ -110,7 +122,7 @@ class Member(models.Model):
     pending_points = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Tiers (members/tiers.py writes these; every change is a TierChange row).
+    # Tiers (rewards/tiers/services.py writes these; every change is a TierChange row).
     tier = models.ForeignKey(
         "Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
@@ -134,6 +146,8 @@ class Member(models.Model):
         editable=False,
         help_text="End of the last period whose downgrade review is done (calendar tiers).",
     )
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["email"]
@@ -166,12 +180,8 @@ class Member(models.Model):
 
     @classmethod
     def lock(cls, member_id: int) -> "Member":
-        """The member row, locked until the end of the transaction.
-
-        Every change to a member's points starts here, so two requests on the same
-        member run one after the other (PostgreSQL); SQLite serialises all writers.
-        """
-        return cls.objects.select_for_update().get(pk=member_id)
+        """The member row, locked until the end of the transaction (``MemberQuerySet.locked``)."""
+        return cls.objects.locked([member_id]).get()
 
 
 class Tier(models.Model):

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from .models import Member, Tier, TierChange
-from .tier_progress import TierProgress, progress
 
 
 def find_member(
@@ -23,11 +22,6 @@ def find_member(
     if email:
         return Member.objects.filter(email__iexact=email.strip()).first()
     return None
-
-
-def tier_progress(member: Member, *, as_of=None) -> TierProgress:
-    """What the member has, what the next tier needs and by when, for the portal."""
-    return progress(member, as_of=as_of)
 
 
 def tier_history(member: Member):

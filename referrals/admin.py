@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin, SingletonAdmin
-from rewards.admin import ActionViewsMixin
+from rewards.admin.base import ActionViewsMixin
 
 from . import selectors, services
 from .models import Referral, ReferralCode, ReferralSettings

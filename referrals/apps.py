@@ -11,12 +11,12 @@ class ReferralsConfig(AppConfig):
         from members.signals import personal_data_erased
         from rewards import signals
 
-        from . import privacy, services
+        from . import privacy, rewarding
 
         signals.purchase_recorded.connect(
-            services.on_purchase_recorded, dispatch_uid="referral_buy"
+            rewarding.on_purchase_recorded, dispatch_uid="referral_buy"
         )
         signals.purchase_refunded.connect(
-            services.on_purchase_refunded, dispatch_uid="referral_refund"
+            rewarding.on_purchase_refunded, dispatch_uid="referral_refund"
         )
         personal_data_erased.connect(privacy.on_personal_data_erased, dispatch_uid="ref_erase")

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
 from loyalty.errors import ApplicationError
-from rewards import allocation
 from rewards.models import RedemptionRateEstimate
+from rewards.purchases import allocation
 
 from . import reports, services
 from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from rewards import allocation, validation
+from rewards import validation
 from rewards.models import RedemptionRateEstimate
+from rewards.purchases import allocation
 
 from . import closing, reports
 from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot

@@ -1,10 +1,10 @@
-"""Housekeeping of the integration API's stored records (its models live in ``apimodels``)."""
+"""Housekeeping of the integration API's stored records (models in ``rewards.models.api``)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
 
-from .apimodels import IdempotencyRecord
+from .models import IdempotencyRecord
 
 
 def prune_idempotency_records(*, older_than_days: int = 30, batch_size: int = 5_000) -> int:

@@ -10,26 +10,23 @@ class RewardsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate, post_save
 
-        from members import tiers
         from members.models import Member
 
-        from . import actions, config, signals, tiering
+        from . import signals
+        from .actions.services import on_member_created
+        from .earning import config
+        from .tiers import receivers as tiers
 
         # The triggers that tell every process when the cached settings changed.
         post_migrate.connect(config.install_triggers, sender=self, dispatch_uid="config_triggers")
 
-        # Tiers: rewards computes the measures; members decides (it imports no other app).
-        tiers.set_measure_provider(tiering.measure)
-        signals.purchase_recorded.connect(
-            tiering.on_purchase_recorded, dispatch_uid="tier_purchase"
-        )
-        signals.points_credited.connect(tiering.on_points_credited, dispatch_uid="tier_credit")
-        signals.points_released.connect(tiering.on_points_released, dispatch_uid="tier_release")
-        signals.purchases_imported.connect(
-            tiering.on_purchases_imported, dispatch_uid="tier_import"
-        )
+        # Tiers: a signal that can raise a measure upgrades the member at once.
+        signals.purchase_recorded.connect(tiers.on_purchase_recorded, dispatch_uid="tier_purchase")
+        signals.points_credited.connect(tiers.on_points_credited, dispatch_uid="tier_credit")
+        signals.points_released.connect(tiers.on_points_released, dispatch_uid="tier_release")
+        signals.purchases_imported.connect(tiers.on_purchases_imported, dispatch_uid="tier_import")
         # The sign-up bonus is credited when a member is created, whoever creates it.
-        post_save.connect(actions.on_member_created, sender=Member, dispatch_uid="signup_bonus")
+        post_save.connect(on_member_created, sender=Member, dispatch_uid="signup_bonus")
 
         # Webhook receivers, and the delivery task registered for the worker.
         from . import webhooks

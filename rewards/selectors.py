@@ -10,8 +10,8 @@ from django.utils import timezone
 from loyalty.db import consistent_snapshot
 from members.models import Member, Tier
 
-from . import earning
-from .ledger import lapsed
+from .earning.rules import most_points
+from .ledger.postings import lapsed
 from .models import EarnRule, LedgerEntry, LotMovement, PointLot, Program
 
 
@@ -186,7 +186,7 @@ def lapsed_points(member_ids, *, now: datetime | None = None) -> dict[int, int]:
 
 
 def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
-    """The most one purchase could earn (``rewards.earning.most_points``): the largest
+    """The most one purchase could earn (``rewards.earning.rules.most_points``): the largest
     purchase with the highest tier and every active rule at once, with ``program``,
     ``rule`` or ``tier`` as they are being edited in place of their saved versions."""
     program = program or Program.get()
@@ -196,7 +196,7 @@ def most_points_per_purchase(*, program=None, rule=None, tier=None) -> int:
     tiers = [t.earn_multiplier for t in Tier.objects.all() if tier is None or t.pk != tier.pk]
     if tier is not None and tier.earn_multiplier is not None:
         tiers.append(tier.earn_multiplier)
-    return earning.most_points(
+    return most_points(
         max_amount=program.max_purchase_amount,
         earn_points=program.earn_points,
         earn_per_amount=program.earn_per_amount,

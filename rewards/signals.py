@@ -6,7 +6,7 @@ outside world (webhooks, email) must defer with transaction.on_commit.
 
 - purchase_recorded(sender=Purchase, purchase, snapshot): a completed purchase was recorded
   (referrals use it to qualify a referee, tiers to re-measure the member); ``snapshot`` is
-  the settings it was recorded with (``rewards.config.Snapshot``: program, tiers...).
+  the settings it was recorded with (``rewards.earning.config.Snapshot``: program, tiers...).
 - purchase_refunded(sender=Purchase, purchase, refund): part or all of a purchase was refunded.
 - redemption_created(sender=Redemption, redemption) / redemption_cancelled(...).
 - points_credited(sender=LedgerEntry, entry): any entry that added points.

@@ -6,7 +6,10 @@ from datetime import datetime
 
 from loyalty.jobs import job
 
-from . import api_records, services
+from . import api_records
+from .actions import services as actions
+from .expiry import release, reminders
+from .expiry import services as expiry
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +18,7 @@ log = logging.getLogger(__name__)
 def release_pending_points() -> dict:
     """Make spendable the purchase points whose return window has passed (idempotent)."""
     started = time.monotonic()
-    result = services.release_pending_points()
+    result = release.release_pending_points()
     log.info(
         "released %(points)s pending points for %(members)s members in %(seconds).2fs",
         {**result, "seconds": time.monotonic() - started},
@@ -32,7 +35,7 @@ def expire_points(as_of: str | None = None) -> dict:
     """
     started = time.monotonic()
     moment = datetime.fromisoformat(as_of) if as_of else None
-    result = services.expire_points(as_of=moment)
+    result = expiry.expire_points(as_of=moment)
     log.info(
         "expired %(points)s points of %(members)s members (%(lots)s lots, %(batches)s batches) "
         "in %(seconds).2fs",
@@ -46,10 +49,10 @@ def evaluate_tiers(as_of: str | None = None) -> dict:
     """Re-evaluate every member's tier (batched, idempotent); ``as_of`` an ISO datetime."""
     from datetime import datetime
 
-    from . import tiering
+    from .tiers import services as tiers
 
     moment = datetime.fromisoformat(as_of) if as_of else None
-    result = tiering.evaluate_tiers(as_of=moment)
+    result = tiers.evaluate_tiers(as_of=moment)
     log.info("evaluated tiers: %s", result)
     return result
 
@@ -58,7 +61,7 @@ def evaluate_tiers(as_of: str | None = None) -> dict:
 def send_expiry_reminders() -> dict:
     """Email members whose points expire within a reminder window (once per window)."""
     started = time.monotonic()
-    result = services.send_expiry_reminders()
+    result = reminders.send_expiry_reminders()
     log.info(
         "sent %(emails)s expiry reminders (%(failed)s failed) in %(seconds).2fs",
         {**result, "seconds": time.monotonic() - started},
@@ -69,8 +72,6 @@ def send_expiry_reminders() -> dict:
 @job
 def award_birthday_bonuses() -> dict:
     """Credit the birthday bonus of members whose birthday month is now (once a year)."""
-    from . import actions
-
     result = actions.award_birthday_bonuses()
     log.info("birthday bonuses: %s", result)
     return result

@@ -10,7 +10,7 @@ Every refusal is an ``ApplicationError`` whose message is in the merchant's word
 ("The amount must be at most 1,000,000.00.") and whose ``field`` names the input.
 Models use the same checks as field validators (``Within``), so the admin shows the same
 sentence beside the field. What a purchase computes is bounded too
-(``rewards.earning.most_points``, ``check_purchase_ceiling``).
+(``rewards.earning.rules.most_points``, ``check_purchase_ceiling``).
 """
 
 from dataclasses import dataclass
@@ -329,7 +329,7 @@ def _dated(value, limits: Limits, earliest, latest, now, *, field: str, label: s
 
 
 def check_purchase_ceiling(most: int, *, field: str, label: str, max_amount: Decimal) -> int:
-    """``most``: what the largest purchase could earn (``rewards.earning.most_points``)."""
+    """``most``: what the largest purchase could earn (``rewards.earning.rules.most_points``)."""
     if most > HARD_MAX_POINTS:
         raise _refuse(
             f"With this {label}, the largest purchase ({money_text(max_amount)}) could earn "
@@ -394,6 +394,6 @@ class Within(MaxValueValidator):
 
 
 def _current() -> Limits:
-    from . import config  # the settings snapshot: no query when the program has not changed
+    from .earning import config  # the settings snapshot: no query when the program has not changed
 
     return limits(config.current().program)

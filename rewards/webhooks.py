@@ -23,7 +23,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from .apimodels import WebhookDelivery, WebhookEndpoint
+from members.models import Tier
+
+from .models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +140,8 @@ def _member(member) -> dict:
     return {"id": member.pk, "email": member.email, "external_id": member.external_id}
 
 
-def _tier_name(tier) -> str | None:
-    return getattr(tier, "name", None) if tier is not None else None
+def _tier_name(tier: Tier | None) -> str | None:
+    return tier.name if tier is not None else None
 
 
 def on_tier_changed(sender, member, from_tier=None, to_tier=None, reason="", **kwargs):

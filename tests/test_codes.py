@@ -6,7 +6,7 @@ from collections import Counter
 from loyalty.codes import ALPHABET, random_code, random_codes
 from members.models import new_card_code
 from referrals.services import new_code
-from rewards.services import new_redemption_code
+from rewards.redemptions.services import new_redemption_code
 
 
 def test_codes_use_only_the_readable_alphabet_and_have_their_length():

@@ -1,1 +1,1 @@
-"""The integration REST API under /api/v1/ (its models are in ``rewards.apimodels``)."""
+"""The integration REST API under /api/v1/ (its models are in ``rewards.models``)."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from rewards.apimodels import KEY_PREFIX, ApiKey, hash_secret
+from rewards.models import KEY_PREFIX, ApiKey, hash_secret
 
 HEADER_KEYWORD = "Api-Key"
 PREFIX = re.compile(r"[0-9a-f]{8}")  # what ApiKey.issue makes: nothing else is looked up

@@ -18,7 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from loyalty.errors import ApplicationError
-from rewards.apimodels import ApiKey, IdempotencyRecord
+from rewards.models import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200

@@ -6,8 +6,7 @@ The purchases' are in ``purchase_serializers``, the redemptions' in ``redemption
 from rest_framework import serializers
 
 from members.models import Member
-from rewards.apimodels import ApiKey
-from rewards.models import LedgerEntry
+from rewards.models import ApiKey, LedgerEntry
 
 from .fields import Day, Moment, Text, an_id
 

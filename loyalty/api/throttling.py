@@ -8,7 +8,7 @@ from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from loyalty import ratelimit
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
 
 
 class ApiKeyRateThrottle(throttling.BaseThrottle):

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, User
-from rewards import expiry, services
-from rewards.tiering import evaluate_tiers
+from rewards.expiry.release import release_pending_points
+from rewards.expiry.services import expire_points
+from rewards.tiers.services import evaluate_tiers
 
 from . import activity, catalog, customers, marketing, personas
 
@@ -27,8 +28,8 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     activity.load_estimate(staff, now=now)  # before the sales: each is allocated with it
     emails = [personas.MARIA.email] + [f"customer{i:03d}@example.com" for i in range(1, members)]
     customers.load_customers(emails, rng=rng, rewards=rewards, now=now)
-    services.release_pending_points()
-    expiry.expire_points()  # 18 months under a 12-month lifetime: show expired points
+    release_pending_points()
+    expire_points()  # 18 months under a 12-month lifetime: show expired points
     catalog.load_tiers()
     catalog.load_actions()
     evaluate_tiers()

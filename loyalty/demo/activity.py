@@ -14,12 +14,17 @@ from django.utils import timezone
 from members.models import Member, User
 from members.services import enroll_member
 from referrals import services as referrals
+from referrals.rewarding import pay_due_referrals
 from reporting import services as reporting
-from rewards import adjustments, privacy, services
-from rewards.actions import award_birthday_bonuses, record_action
-from rewards.apimodels import ApiKey, WebhookEndpoint
+from rewards import privacy
+from rewards.actions.services import award_birthday_bonuses, record_action
+from rewards.adjustments.services import request_adjustment
+from rewards.expiry.release import release_pending_points
+from rewards.expiry.reminders import send_expiry_reminders
+from rewards.expiry.services import apply_expiry_policy_to_open_lots
 from rewards.importing import jobs
-from rewards.models import ImportJob, Purchase
+from rewards.models import ApiKey, ImportJob, Purchase, WebhookEndpoint
+from rewards.purchases.recording import record_purchase
 
 IMPORTED_EMAIL = "imported@example.com"
 
@@ -41,7 +46,7 @@ def load_referrals(maria: Member, *, now) -> None:
             referee_member_id=friend.pk, code=code, source="signup", at=now - timedelta(days=30)
         )
         if amount:
-            services.record_purchase(
+            record_purchase(
                 channel="web",
                 order_id=f"REF-{index + 1}",
                 amount=amount,
@@ -51,8 +56,8 @@ def load_referrals(maria: Member, *, now) -> None:
     # A look-alike address: waits for staff approval in the admin.
     lookalike = enroll_member(email="member@another.example", first_name="Maria")
     referrals.attach_referral(referee_member_id=lookalike.pk, code=code, source="signup")
-    services.release_pending_points()
-    referrals.pay_due_referrals()
+    release_pending_points()
+    pay_due_referrals()
 
 
 def load_actions(maria: Member, *, now) -> None:
@@ -86,14 +91,14 @@ def load_integrations(staff: User) -> None:
         events=["tier.changed", "redemption.created"],
         active=False,
     )
-    services.apply_expiry_policy_to_open_lots(user=staff)
+    apply_expiry_policy_to_open_lots(user=staff)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        services.send_expiry_reminders()  # recorded, never sent from a demo
+        send_expiry_reminders()  # recorded, never sent from a demo
 
 
 def load_adjustments(maria: Member, staff: User) -> None:
     """A large adjustment waiting for a second staff user's approval (nothing credited)."""
-    adjustments.request_adjustment(
+    request_adjustment(
         member_id=maria.pk,
         points=25_000,
         description="Sorry about your lost parcel",

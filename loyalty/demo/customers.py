@@ -8,8 +8,11 @@ from decimal import Decimal
 from loyalty.errors import ApplicationError
 from members.models import Member
 from members.services import enroll_member
-from rewards import services
+from rewards.expiry.release import release_pending_points
 from rewards.models import Reward
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_reward
 
 FIRST = ["Ann", "Bob", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas"]
 LAST = ["Martin", "Smith", "Dubois", "Garcia", "Rossi", "Nowak", "Jensen", "Silva", "Kim"]
@@ -46,7 +49,7 @@ def history(member: Member, enrolled: datetime, now, rng, rewards, prefix: str, 
             for _ in range(rng.randint(1, 3))
         ]
         total = sum(Decimal(line["amount"]) for line in lines)
-        purchase = services.record_purchase(
+        purchase = record_purchase(
             channel=rng.choice(["web", "store", "store", "marketplace"]),
             order_id=f"{prefix}-{n:03d}",
             amount=total,
@@ -55,13 +58,13 @@ def history(member: Member, enrolled: datetime, now, rng, rewards, prefix: str, 
             lines=lines,
         )
         if rng.random() < 0.08:
-            services.refund_purchase(
+            refund_purchase(
                 purchase_id=purchase.pk,
                 amount=(total / 2).quantize(Decimal("0.01")),
                 reason="returned an item",
                 refunded_at=min(now, when + timedelta(days=3)),
             )
-    services.release_pending_points()
+    release_pending_points()
     for reward in rng.sample(rewards, k=3):
         with contextlib.suppress(ApplicationError):  # not enough points yet: fine for a demo
-            services.redeem_reward(member_id=member.pk, reward_id=reward.pk)
+            redeem_reward(member_id=member.pk, reward_id=reward.pk)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from campaigns import lifecycle, services
 from campaigns.models import Campaign, MessageSend, MessageTemplate, Segment
 from members.models import Member, User
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 
 OPTED_IN = {"match": "all", "conditions": [{"kind": "consent", "channel": "email"}]}
 REGULARS = {
@@ -41,7 +41,7 @@ def load_marketing(staff: User, *, now) -> None:
     for i, member_id in enumerate(
         running.audience.order_by("member_id").values_list("member_id", flat=True)[:8]
     ):
-        rewards.record_purchase(
+        record_purchase(
             channel="web", order_id=f"CMP-{i}", amount=f"{18 + 7 * i}.00", member_id=member_id,
             purchased_at=now - timedelta(days=6 - i * 0.5),
         )  # fmt: skip

@@ -11,11 +11,15 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
-from members import tiers
 from members.models import Member, Tier, User
 from members.services import enroll_member, set_member_status
-from rewards import services
+from rewards.expiry.release import release_pending_points
 from rewards.models import Reward
+from rewards.privacy import close_membership
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_reward
+from rewards.tiers import services as tiers
 
 STAFF_PASSWORD = "loyalty-admin-demo"  # noqa: S105 - the demo's published login
 VIEWER_PASSWORD = "loyalty-viewer-demo"  # noqa: S105
@@ -72,7 +76,7 @@ def _member(email: str, first_name: str, *, days_ago: int, now) -> Member:
 
 
 def _buy(member: Member, order_id: str, amount: str, *, days_ago: float, now, category="mugs"):
-    return services.record_purchase(
+    return record_purchase(
         channel="store",
         order_id=order_id,
         amount=amount,
@@ -87,7 +91,7 @@ def load_personas(*, now, staff: User) -> None:
     silver = _member(SILVER.email, "Sam", days_ago=400, now=now)
     _buy(silver, "SAM-1", "40.00", days_ago=350, now=now)  # its points expire within 30 days
     _buy(silver, "SAM-2", "520.00", days_ago=15.5, now=now)  # Silver, in one qualifying year
-    services.release_pending_points(now=now)
+    release_pending_points(now=now)
     _buy(silver, "SAM-3", "30.00", days_ago=3, now=now)  # pending for 11 more days
 
     club = _member(CLUB.email, "Carla", days_ago=200, now=now)
@@ -101,9 +105,9 @@ def load_personas(*, now, staff: User) -> None:
 
     debt = _member(DEBT.email, "Dev", days_ago=90, now=now)
     order = _buy(debt, "DEV-1", "320.00", days_ago=30, now=now)
-    services.release_pending_points(now=now)
-    services.redeem_reward(member_id=debt.pk, reward_id=Reward.objects.get(name="Free shipping").pk)
-    services.refund_purchase(purchase_id=order.pk, amount="320.00", reason="returned")
+    release_pending_points(now=now)
+    redeem_reward(member_id=debt.pk, reward_id=Reward.objects.get(name="Free shipping").pk)
+    refund_purchase(purchase_id=order.pk, amount="320.00", reason="returned")
 
     suspended = _member(SUSPENDED.email, "Sven", days_ago=120, now=now)
     _buy(suspended, "SVE-1", "80.00", days_ago=40, now=now)
@@ -112,8 +116,8 @@ def load_personas(*, now, staff: User) -> None:
     closed = _member(CLOSED.email, "Chris", days_ago=300, now=now)
     _buy(closed, "CHR-1", "60.00", days_ago=100, now=now)
     closed_user = login_for(closed)
-    services.release_pending_points(now=now)
-    services.close_membership(member_id=closed.pk, user=closed_user)
+    release_pending_points(now=now)
+    close_membership(member_id=closed.pk, user=closed_user)
 
     for member in (silver, club, new, debt, suspended):
         login_for(member)

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from rewards import services
 from rewards.models import Redemption, Reward
+from rewards.redemptions.services import redeem_reward
 from rewards.selectors import member_balance
 
 from .access import portal_page
@@ -56,7 +56,7 @@ def redeem(request, member, reward_id):
             messages.error(request, "The form expired. Please confirm again.")
             return redirect("portal:redeem", reward_id=reward.pk)
         try:
-            redemption = services.redeem_reward(
+            redemption = redeem_reward(
                 member_id=member.pk,
                 reward_id=reward.pk,
                 idempotency_key=f"portal:{member.pk}:{token}",

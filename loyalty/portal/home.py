@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from members.models import Member
-from members.selectors import tier_progress
 from rewards.models import LedgerEntry, PointLot, Program
 from rewards.selectors import member_balance
+from rewards.tiers.selectors import tier_progress
 
 from .access import portal_page
 

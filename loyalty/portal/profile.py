@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 
 from loyalty.errors import ApplicationError
 from members.services import update_profile
-from rewards import services
 from rewards.models import Redemption
+from rewards.privacy import close_membership
 from rewards.selectors import member_balance
 
 from .access import portal_page
@@ -60,7 +60,7 @@ def close(request, member):
             error = "Tick the box to confirm that you want to close your membership."
         else:
             try:
-                services.close_membership(member_id=member.pk, user=request.user)
+                close_membership(member_id=member.pk, user=request.user)
             except ApplicationError as exc:
                 error = exc.message
             else:

@@ -30,7 +30,10 @@ def finish_import(*, reference: str, expiry_reference: str, now: datetime) -> di
     day, day_params = connection.ops.datetime_cast_date_sql(
         "l.expires_at", (), timezone.get_current_timezone_name()
     )
-    key = "%s || CAST(d.member_id AS TEXT) || ':' || CAST(d.day AS TEXT)"
+    # The key scheme of every entry posted for many members (``ledger.bulk.entry_key``):
+    # expire:<member>:<day>:<this import's expiry reference>.
+    key = "%s || CAST(d.member_id AS TEXT) || ':' || CAST(d.day AS TEXT) || %s"
+    key_params = [f"{LedgerEntry.Kind.EXPIRE.value}:", f":{expiry_reference}"]
     due = (
         f"(SELECT l.id, l.member_id, l.points, l.expires_at, {day} AS day "  # noqa: S608
         f"FROM {lot} l JOIN {entry} e ON e.id = l.entry_id WHERE e.reference = %s "
@@ -48,14 +51,14 @@ def finish_import(*, reference: str, expiry_reference: str, now: datetime) -> di
                 "Imported points already past their expiry date",
                 expiry_reference,
                 at,
-                f"{expiry_reference}:",
+                *key_params,
                 *due_params,
             ],
         )
         cursor.execute(
             f"INSERT INTO {movement} (entry_id, lot_id, points) "  # noqa: S608
             f"SELECT x.id, d.id, -d.points FROM {due} JOIN {entry} x ON x.idempotency_key = {key}",
-            [*due_params, f"{expiry_reference}:"],
+            [*due_params, *key_params],
         )
         cursor.execute(
             f"SELECT COUNT(DISTINCT member_id), COALESCE(-SUM(points), 0) FROM {entry} "  # noqa: S608

@@ -15,8 +15,8 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 
 from ..models import ImportJob
+from .columns import ImportFileError
 from .importer import ImportRejected, Options, import_purchases
-from .parsing import ImportFileError
 
 log = logging.getLogger(__name__)
 

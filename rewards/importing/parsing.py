@@ -6,282 +6,29 @@ lines are capped in length, and each row becomes a ``Row`` or a list of ``RowErr
 (row number, column, reason). Nothing here touches the database.
 """
 
+import codecs
 import csv
 import io
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from loyalty.errors import ApplicationError
-
-from .. import currencies, validation
+from .. import validation
+from ..earning import currencies
+from .columns import (
+    ALIASES,
+    COMPLETED,
+    FIELDS,
+    NOT_A_SALE,
+    PRESETS,
+    REFUNDED,
+    ImportFileError,
+    Line,
+    Row,
+    normalize_header,
+)
+from .values import parse_amount, parse_when, valid_email
 
 MAX_LINE = 1_000_000  # characters in one physical line: a bigger "line" is not a CSV of orders
-
-# Our column names, and the headers that mean them (compared lower-case, with _ and - as spaces).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "order_id": ("order id", "order", "order number", "order no", "order ref"),
-    "email": ("email", "member email", "customer email", "e mail", "email address"),
-    "customer_id": ("customer id", "external customer id", "external id", "customer number"),
-    "purchased_at": ("purchase date", "purchased at", "date", "order date", "created at"),
-    "amount": ("amount", "total", "order total", "total amount", "amount paid"),
-    "currency": ("currency", "currency code"),
-    "channel": ("channel", "channel code"),
-    "status": ("status", "order status"),
-    "sku": ("sku", "product sku"),
-    "category": ("category", "product category"),
-    "name": ("name", "member name", "customer name"),
-    "first_name": ("first name",),
-    "last_name": ("last name",),
-    "shipping": ("shipping", "shipping amount"),
-    "tax": ("tax", "tax amount", "taxes"),
-}
-FIELDS = tuple(ALIASES)
-
-COMPLETED = {"completed", "complete", "paid", "processing", "partially_refunded", "fulfilled"}
-REFUNDED = {"refunded"}
-NOT_A_SALE = {
-    "pending",
-    "authorized",
-    "voided",
-    "cancelled",
-    "canceled",
-    "failed",
-    "on-hold",
-    "on hold",
-    "partially_paid",
-    "expired",
-    "draft",
-    "checkout-draft",
-    "trash",
-}
-
-
-@dataclass(frozen=True)
-class Preset:
-    """How a shop or till system's order export maps to our columns."""
-
-    name: str
-    title: str
-    columns: dict[str, str]
-    required: tuple[str, ...]
-    # Shopify: one row per line item, order-level cells only on an order's first row.
-    line_columns: dict[str, str] = field(default_factory=dict)
-
-
-PRESETS = {
-    "shopify": Preset(
-        name="shopify",
-        title="Shopify orders export (Orders > Export, CSV for Excel or plain CSV)",
-        columns={
-            "order_id": "Name",
-            "email": "Email",
-            "purchased_at": "Created at",
-            "amount": "Total",
-            "currency": "Currency",
-            "status": "Financial Status",
-            "shipping": "Shipping",
-            "tax": "Taxes",
-            "name": "Billing Name",
-        },
-        required=("Name", "Email", "Created at", "Total"),
-        line_columns={"sku": "Lineitem sku", "price": "Lineitem price", "qty": "Lineitem quantity"},
-    ),
-    "woocommerce": Preset(
-        name="woocommerce",
-        title="WooCommerce orders (WebToffee 'Order Export & Order Import for WooCommerce' CSV)",
-        columns={
-            "order_id": "order_number",
-            "email": "customer_email",
-            "purchased_at": "order_date",
-            "amount": "order_total",
-            "currency": "order_currency",
-            "status": "status",
-            "shipping": "shipping_total",
-            "tax": "tax_total",
-            "first_name": "billing_first_name",
-            "last_name": "billing_last_name",
-        },
-        required=("order_number", "customer_email", "order_date", "order_total"),
-    ),
-}
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, header, size): one clear sentence."""
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    reason: str
-
-
-@dataclass
-class Line:
-    sku: str
-    amount: Decimal
-    quantity: int = 1
-
-
-@dataclass
-class Row:
-    """One order, parsed and checked on its own (the database checks come later)."""
-
-    row: int
-    raw: list[str]
-    order_id: str = ""
-    channel: str = ""
-    email: str = ""
-    customer_id: str = ""
-    purchased_at: datetime | None = None
-    amount: Decimal = Decimal(0)
-    shipping: Decimal = Decimal(0)
-    tax: Decimal = Decimal(0)
-    currency: str = ""
-    status: str = "completed"
-    sku: str = ""
-    category: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    lines: list[Line] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    def error(self, column: str, reason: str) -> None:
-        self.errors.append(RowError(self.row, column, reason))
-
-
-def _norm(header: str) -> str:
-    return " ".join(
-        header.strip().lstrip("\ufeff").lower().replace("_", " ").replace("-", " ").split()
-    )
-
-
-# ---------------------------------------------------------------- values
-
-
-_PLAIN = re.compile(r"\d+(?:\.\d{1,2})?")
-_POINT = re.compile(r"\d+(?:\.\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_COMMA = re.compile(r"\d+(?:,\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_CODE_BEFORE = re.compile(r"^([A-Za-z]{3}|[^\w\s.,+-])\s*")
-_CODE_AFTER = re.compile(r"\s*([A-Za-z]{3}|[^\w\s.,+-])$")
-
-
-def parse_amount(
-    raw: str,
-    *,
-    limits: validation.Limits | None = None,
-    check=None,
-    decimal_comma: bool = False,
-    label: str = "amount",
-    allow_zero: bool = False,
-) -> tuple[Decimal, str]:
-    """An amount within the program's range (``rewards.validation``: ``limits``, or ``check``
-    made once for many rows), and the currency code written in it, if any.
-
-    Accepted: ``1234.50``, ``1,234.50`` (comma groups thousands), ``€12.00``, ``12.00 EUR``.
-    ``12,50`` and ``1.234,50`` are refused as ambiguous unless ``decimal_comma``.
-    Raises ``ValueError`` with the reason.
-    """
-    check = check or validation.amount_checker(label=label, limits=limits, allow_zero=allow_zero)
-    text = raw.strip()
-    if _PLAIN.fullmatch(text):
-        return _in_range(check, Decimal(text)), ""
-    if not text:
-        raise ValueError(f"The {label} is empty.")
-    code = ""
-    for pattern in (_CODE_BEFORE, _CODE_AFTER):
-        match = pattern.search(text)
-        if match:
-            token = match.group(1)
-            if token.isalpha():
-                code = token.upper()
-            text = pattern.sub("", text, count=1)
-    text = text.replace(" ", "").replace("\u00a0", "")
-    if text.startswith(("-", "(", "\u2212")) or text.endswith(")"):
-        raise ValueError(f"The {label} must not be negative: {raw.strip()!r}.")
-    if decimal_comma:
-        if not _COMMA.fullmatch(text):
-            raise ValueError(f"{raw.strip()!r} is not an amount.")
-        text = text.replace(".", "").replace(",", ".")
-    elif _POINT.fullmatch(text):
-        text = text.replace(",", "")
-    elif _COMMA.fullmatch(text):
-        raise ValueError(
-            f"The {label} {raw.strip()!r} is ambiguous: a comma as decimal separator needs "
-            "--decimal-comma (in the admin: 'Amounts are written 1.234,50')."
-        )
-    else:
-        raise ValueError(f"{raw.strip()!r} is not an amount.")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{raw.strip()!r} is not an amount.") from None
-    return _in_range(check, amount), code
-
-
-def _in_range(check, value):
-    try:
-        return check(value)
-    except ApplicationError as exc:
-        raise ValueError(exc.message) from None
-
-
-_SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
-
-
-def parse_when(
-    raw, *, tz, now: datetime, limits: validation.Limits | None = None, check=None
-) -> datetime:
-    """An aware date-time from ISO 8601; without a zone it is in ``tz`` (the program's).
-
-    A date alone means midnight in ``tz``; it must be within the program's range
-    (``rewards.validation``). Raises ``ValueError`` with the reason.
-    """
-    if isinstance(raw, datetime):  # from a spreadsheet cell
-        moment = raw
-    elif isinstance(raw, date):
-        moment = datetime(raw.year, raw.month, raw.day, tzinfo=tz)
-    else:
-        text = (raw or "").strip()
-        if not text:
-            raise ValueError("The purchase date is empty.")
-        try:
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                moment = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1", text))
-        except ValueError as exc:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text):
-                raise ValueError(f"{text!r} is an impossible date ({exc}).") from None
-            raise ValueError(
-                f"{text!r} is not an ISO 8601 date (expected YYYY-MM-DD[ HH:MM[:SS]][+HH:MM])."
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    check = check or validation.moment_checker(
-        field="purchased_at", label="purchase date", limits=limits, now=now
-    )
-    return _in_range(check, moment)
-
-
-@lru_cache(maxsize=50_000)
-def valid_email(email: str) -> bool:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------- reading
 
 
 def _decoded_lines(raw: io.BufferedReader, encoding: str):
@@ -302,7 +49,7 @@ def _decoded_lines(raw: io.BufferedReader, encoding: str):
 
 def sniff_encoding(path: Path) -> str:
     """utf-8-sig when the file is UTF-8 (a BOM is dropped), cp1252 otherwise (read streaming)."""
-    decoder_cls = __import__("codecs").getincrementaldecoder("utf-8")
+    decoder_cls = codecs.getincrementaldecoder("utf-8")
     decoder = decoder_cls()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -371,14 +118,14 @@ class Reader:
         """Our column -> index in the row; raises ImportFileError for a missing required one."""
         by_norm: dict[str, int] = {}
         for index, header in enumerate(headers):
-            by_norm.setdefault(_norm(str(header or "")), index)
+            by_norm.setdefault(normalize_header(str(header or "")), index)
         columns: dict[str, int] = {}
         wanted = dict(self.preset.columns) if self.preset else {}
         if self.preset:
             for header in self.preset.line_columns.values():
-                if _norm(header) in by_norm:
-                    columns["line_" + header] = by_norm[_norm(header)]
-            missing = [h for h in self.preset.required if _norm(h) not in by_norm]
+                if normalize_header(header) in by_norm:
+                    columns["line_" + header] = by_norm[normalize_header(header)]
+            missing = [h for h in self.preset.required if normalize_header(h) not in by_norm]
             if missing:
                 raise ImportFileError(
                     f"this is not a {self.preset.name} export: missing column(s) "
@@ -387,7 +134,7 @@ class Reader:
         wanted.update(self.mapping)
         for name in FIELDS:
             if name in wanted:
-                header = _norm(wanted[name])
+                header = normalize_header(wanted[name])
                 if header in by_norm:
                     columns[name] = by_norm[header]
                 elif name in self.mapping:
@@ -520,8 +267,22 @@ class Reader:
 
     def _row(self, number: int, cells, columns) -> Row:
         row = Row(row=number, raw=[str(c) for c in cells])
+        self._who(row, cells, columns)
+        self._when_and_currency(row, cells, columns)
+        self._money(row, cells, columns)
+        self._status(row, cells, columns)
         get = columns.get
+        row.sku = _cell(cells, get("sku"))[:100]
+        row.category = _cell(cells, get("category"))[:100]
+        first, last = _cell(cells, get("first_name")), _cell(cells, get("last_name"))
+        if not (first or last):
+            first, _, last = _cell(cells, get("name")).partition(" ")
+        row.first_name, row.last_name = first[:150], last.strip()[:150]
+        return row
 
+    def _who(self, row: Row, cells, columns) -> None:
+        """The order id, the channel, and the member's email or customer id."""
+        get = columns.get
         order_id = _cell(cells, get("order_id"))
         if not order_id:
             row.error(self._header(columns, "order_id"), "The order id is empty.")
@@ -553,7 +314,8 @@ class Reader:
                 "no member email or customer id",
             )
 
-        index = get("purchased_at")
+    def _when_and_currency(self, row: Row, cells, columns) -> None:
+        index = columns.get("purchased_at")
         try:
             row.purchased_at = parse_when(
                 cells[index] if index is not None else "",
@@ -564,7 +326,7 @@ class Reader:
         except ValueError as exc:
             row.error(self._header(columns, "purchased_at"), str(exc))
 
-        currency = _cell(cells, get("currency")).upper() or self.default_currency
+        currency = _cell(cells, columns.get("currency")).upper() or self.default_currency
         row.currency = currency
         if not currencies.is_known(currency):
             row.error(self._header(columns, "currency"), f"The currency {currency!r} is unknown.")
@@ -575,21 +337,24 @@ class Reader:
                 f"this program runs in {self.default_currency}.",
             )
 
+    def _money(self, row: Row, cells, columns) -> None:
+        """The amount paid (in the row's currency), its shipping and its tax."""
         amount_header = self._header(columns, "amount")
         try:
             row.amount, code = parse_amount(
-                _cell(cells, get("amount")),
+                _cell(cells, columns.get("amount")),
                 check=self._amounts["amount"],
                 decimal_comma=self.decimal_comma,
             )
-            if code and code != currency:
+            if code and code != row.currency:
                 row.error(
-                    amount_header, f"The amount is in {code}, the row's currency is {currency}."
+                    amount_header,
+                    f"The amount is in {code}, the row's currency is {row.currency}.",
                 )
         except ValueError as exc:
             row.error(amount_header, str(exc))
         for name in ("shipping", "tax"):
-            value = _cell(cells, get(name))
+            value = _cell(cells, columns.get(name))
             if value:
                 try:
                     amount, _ = parse_amount(
@@ -601,7 +366,8 @@ class Reader:
         if row.shipping + row.tax > row.amount and not row.errors:
             row.error(self._header(columns, "shipping"), "The shipping and tax exceed the amount.")
 
-        status = _cell(cells, get("status")).lower()
+    def _status(self, row: Row, cells, columns) -> None:
+        status = _cell(cells, columns.get("status")).lower()
         status = status.removeprefix("wc-")
         if not status or status in COMPLETED:
             row.status = "completed"
@@ -614,14 +380,6 @@ class Reader:
                 self._header(columns, "status"),
                 f"The status {status!r} is unknown (completed or refunded).",
             )
-
-        row.sku = _cell(cells, get("sku"))[:100]
-        row.category = _cell(cells, get("category"))[:100]
-        first, last = _cell(cells, get("first_name")), _cell(cells, get("last_name"))
-        if not (first or last):
-            first, _, last = _cell(cells, get("name")).partition(" ")
-        row.first_name, row.last_name = first[:150], last.strip()[:150]
-        return row
 
 
 def _cell(cells, index) -> str:

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import rewards.apimodels
+import rewards.models.api
 from django.conf import settings
 from django.db import migrations, models
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('url', models.URLField(max_length=500)),
                 ('description', models.CharField(blank=True, max_length=200)),
                 ('events', models.JSONField(default=list, help_text='Events to send, e.g. ["tier.changed"]; empty for all.')),
-                ('secret', models.CharField(default=rewards.apimodels.new_webhook_secret, help_text='Signs each delivery (HMAC-SHA256); give it to the receiver.', max_length=100)),
+                ('secret', models.CharField(default=rewards.models.api.new_webhook_secret, help_text='Signs each delivery (HMAC-SHA256); give it to the receiver.', max_length=100)),
                 ('active', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],

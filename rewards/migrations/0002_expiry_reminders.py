@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import rewards.models
+import rewards.models.base
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='program',
             name='expiry_reminder_days',
-            field=models.CharField(blank=True, default='30,7', help_text='Email members this many days before their points expire, comma-separated (e.g. 30,7: one email 30 days before and one 7 days before); empty for none.', max_length=50, validators=[rewards.models.validate_reminder_days]),
+            field=models.CharField(blank=True, default='30,7', help_text='Email members this many days before their points expire, comma-separated (e.g. 30,7: one email 30 days before and one 7 days before); empty for none.', max_length=50, validators=[rewards.models.base.validate_reminder_days]),
         ),
         migrations.CreateModel(
             name='ExpiryPolicyChange',

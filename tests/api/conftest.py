@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
 
 
 @pytest.fixture(autouse=True)

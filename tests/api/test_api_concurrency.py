@@ -4,9 +4,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from rewards import services
-from rewards.apimodels import ApiKey, IdempotencyRecord
-from rewards.models import LedgerEntry, Redemption
+from rewards.models import ApiKey, IdempotencyRecord, LedgerEntry, Redemption
+from rewards.purchases.recording import record_purchase
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, run_at_once
@@ -20,7 +19,7 @@ def setup(transactional_db):
     ChannelFactory(code="web")
     member = MemberFactory()
     other = MemberFactory()
-    services.record_purchase(channel="web", order_id="fund", amount="500.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="fund", amount="500.00", member_id=member.pk)
     _, full = ApiKey.issue(name="till", scopes=["redeem"])
     return member, other, full
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rewards.apimodels import ApiKey, hash_secret
+from rewards.models import ApiKey, hash_secret
 from tests.factories import UserFactory
 
 

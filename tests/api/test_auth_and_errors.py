@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from rewards.apimodels import ApiKey, hash_secret
+from rewards.models import ApiKey, hash_secret
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from reporting.models import ClosedPeriod
-from rewards import services
 from rewards.models import LedgerEntry, RedemptionRateEstimate
+from rewards.purchases.recording import record_purchase
 
 from .conftest import client_for
 
@@ -21,7 +21,7 @@ def finance(db, program, web):
 
 @pytest.fixture
 def sale(program, member, web):
-    return services.record_purchase(
+    return record_purchase(
         channel="web",
         order_id="F1",
         amount="200.00",

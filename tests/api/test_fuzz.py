@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 
 from loyalty.api.errors import RULE_STATUS
 from loyalty.wsgi import application
-from rewards import services
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory, RewardFactory
 
 SEED = int(os.environ.get("API_FUZZ_SEED", "20260213"))
@@ -91,7 +91,7 @@ def keep_connection():
 def fuzz_key(db, program, web, keep_connection):
     _, full = ApiKey.issue(name="fuzz", scopes=["read", "earn", "redeem", "finance"])
     member = MemberFactory()
-    services.record_purchase(channel="web", order_id="fuzz", amount="100.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="fuzz", amount="100.00", member_id=member.pk)
     RewardFactory(points_cost=10)
     return full
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from rewards import services
-from rewards.apimodels import IdempotencyRecord
-from rewards.models import Purchase, Redemption
+from rewards.models import IdempotencyRecord, Purchase, Redemption
+from rewards.purchases.recording import record_purchase
 from tests.helpers import balance
 
 
@@ -48,7 +47,7 @@ def test_the_same_key_with_another_body_is_a_409(api, member):
 
 
 def test_a_retried_redemption_spends_once(api, member):
-    services.record_purchase(channel="web", order_id="F", amount="100.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="F", amount="100.00", member_id=member.pk)
     body = {"member_id": member.pk, "points": 40}
     first = post(api, "/api/v1/redemptions/", body, "r-1")
     second = post(api, "/api/v1/redemptions/", body, "r-1")
@@ -62,7 +61,7 @@ def test_a_failed_write_stores_nothing_and_can_be_retried(api, member):
     refused = post(api, "/api/v1/redemptions/", body, "r-2")
     assert refused.status_code == 422
     assert IdempotencyRecord.objects.count() == 0
-    services.record_purchase(channel="web", order_id="F", amount="100.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="F", amount="100.00", member_id=member.pk)
     assert post(api, "/api/v1/redemptions/", body, "r-2").status_code == 201
 
 
@@ -78,9 +77,7 @@ def test_it_validates_ownership_a_replay_never_returns_another_members_redemptio
     api, member, other_member
 ):
     for m in (member, other_member):
-        services.record_purchase(
-            channel="web", order_id=f"F{m.pk}", amount="100.00", member_id=m.pk
-        )
+        record_purchase(channel="web", order_id=f"F{m.pk}", amount="100.00", member_id=m.pk)
     post(api, "/api/v1/redemptions/", {"member_id": member.pk, "points": 10}, "same")
     response = post(
         api, "/api/v1/redemptions/", {"member_id": other_member.pk, "points": 10}, "same"

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from rewards import services
+from rewards.purchases.recording import record_purchase
 from tests.factories import UserFactory
 
 
@@ -18,7 +18,7 @@ def signed_in(member):
 
 
 def test_a_signed_in_member_sees_their_balance(signed_in, member, web):
-    services.record_purchase(channel="web", order_id="S", amount="12.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="S", amount="12.00", member_id=member.pk)
     response = signed_in.get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json()["member_id"] == member.pk
@@ -50,8 +50,8 @@ def test_a_member_session_does_not_open_the_integration_endpoints(signed_in, mem
 def test_it_validates_ownership_a_member_sees_only_their_own_ledger(
     signed_in, member, other_member, web
 ):
-    services.record_purchase(channel="web", order_id="M", amount="10.00", member_id=member.pk)
-    services.record_purchase(channel="web", order_id="O", amount="77.00", member_id=other_member.pk)
+    record_purchase(channel="web", order_id="M", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="O", amount="77.00", member_id=other_member.pk)
     entries = signed_in.get("/api/v1/me/ledger/").json()["results"]
     assert [e["points"] for e in entries] == [10]
     assert {e["member_id"] for e in entries} == {member.pk}

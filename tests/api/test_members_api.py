@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from members.models import Member
-from rewards import services
+from rewards.adjustments.services import adjust_points
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory
 
 
@@ -80,13 +81,13 @@ def test_an_invalid_email_is_a_400_on_the_email_field(api):
 def test_the_balance_shows_spendable_pending_value_tier_and_expiring_points(api, member, program):
     program.return_window_days = 14
     program.save()
-    services.adjust_points(
+    adjust_points(
         member_id=member.pk,
         points=300,
         reason="gift",
         effective_at=timezone.now() - timedelta(days=350),
     )
-    services.record_purchase(channel="web", order_id="A", amount="50.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="A", amount="50.00", member_id=member.pk)
     response = api.get(f"/api/v1/members/{member.pk}/balance/")
     assert response.status_code == 200
     body = response.json()
@@ -100,9 +101,7 @@ def test_the_balance_shows_spendable_pending_value_tier_and_expiring_points(api,
 
 def test_the_ledger_history_is_paginated_newest_first(api, member):
     for i in range(3):
-        services.record_purchase(
-            channel="web", order_id=f"L{i}", amount=f"{i + 1}0.00", member_id=member.pk
-        )
+        record_purchase(channel="web", order_id=f"L{i}", amount=f"{i + 1}0.00", member_id=member.pk)
     first = api.get(f"/api/v1/members/{member.pk}/ledger/", {"page_size": 2}).json()
     assert [e["points"] for e in first["results"]] == [30, 20]
     second = api.get(first["next"]).json()
@@ -112,7 +111,7 @@ def test_the_ledger_history_is_paginated_newest_first(api, member):
 
 @pytest.mark.django_db
 def test_it_validates_ownership_a_ledger_shows_only_that_members_entries(api, member, other_member):
-    services.record_purchase(channel="web", order_id="M", amount="10.00", member_id=member.pk)
-    services.record_purchase(channel="web", order_id="O", amount="99.00", member_id=other_member.pk)
+    record_purchase(channel="web", order_id="M", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="O", amount="99.00", member_id=other_member.pk)
     entries = api.get(f"/api/v1/members/{member.pk}/ledger/").json()["results"]
     assert {e["member_id"] for e in entries} == {member.pk}

@@ -7,21 +7,22 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from rewards import services
-from rewards.expiry import expire_points
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.services import expire_points
+from rewards.purchases.recording import record_purchase
 from tests.factories import UserFactory
 
 
 @pytest.fixture
 def lapsed_member(member, web):
     """300 points earned 400 days ago (expired 35 days ago: the job has not run), 50 new."""
-    services.adjust_points(
+    adjust_points(
         member_id=member.pk,
         points=300,
         reason="welcome gift",
         effective_at=timezone.now() - timedelta(days=400),
     )
-    services.record_purchase(channel="web", order_id="NEW", amount="50.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="NEW", amount="50.00", member_id=member.pk)
     member.refresh_from_db()
     assert member.points_balance == 350  # the cached balance still holds the lapsed points
     return member
@@ -81,7 +82,7 @@ def test_after_the_nightly_job_the_figures_are_unchanged(api, lapsed_member):
 def test_it_validates_ownership_anothers_lapsed_points_change_nothing_here(
     api, lapsed_member, other_member
 ):
-    services.record_purchase(channel="web", order_id="O", amount="70.00", member_id=other_member.pk)
+    record_purchase(channel="web", order_id="O", amount="70.00", member_id=other_member.pk)
     assert api.get(f"/api/v1/members/{other_member.pk}/balance/").json()["points"] == 70
     listed = api.get("/api/v1/members/").json()["results"]
     assert {row["id"]: row["points_balance"] for row in listed} == {

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from referrals import services as referrals
 from referrals.models import Referral, ReferralSettings
+from referrals.rewarding import pay_due_referrals
 from rewards.models import LedgerEntry, Purchase
 from tests.factories import MemberFactory
 
@@ -56,7 +57,7 @@ def test_a_friends_code_attaches_and_qualifies_the_referral_on_this_purchase(api
 
 def test_the_referral_pays_both_sides_by_the_referral_rules(api, ann, bob):
     buy(api, bob, code_of(ann))
-    paid = referrals.pay_due_referrals(now=timezone.now() + timedelta(days=1))
+    paid = pay_due_referrals(now=timezone.now() + timedelta(days=1))
     assert paid["rewarded"] == 1
     assert Referral.objects.get().status == "rewarded"
     assert LedgerEntry.objects.filter(kind="referral", member=ann).get().points == 500

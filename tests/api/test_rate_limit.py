@@ -13,7 +13,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from loyalty import ratelimit
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, ProgramFactory
 from tests.helpers import run_at_once

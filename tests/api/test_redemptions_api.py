@@ -1,13 +1,13 @@
 """Contract of the redemption endpoints: redeem, confirm, cancel, validate a code once."""
 
-from rewards import services
 from rewards.models import Redemption
+from rewards.purchases.recording import record_purchase
 from tests.factories import RewardFactory
 from tests.helpers import assert_ledger_consistent, balance
 
 
 def fund(member, points=500):
-    services.record_purchase(
+    record_purchase(
         channel="web", order_id=f"F{member.pk}", amount=f"{points}.00", member_id=member.pk
     )
 

@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from loyalty.api import purchase_serializers as s
 from loyalty.api.serializers import Shared
-from rewards import services
+from rewards.purchases.recording import record_purchase
 
 BODIES = [
     {"channel": "web", "order_id": "A1", "amount": "10.00"},
@@ -48,7 +48,7 @@ def test_a_shared_input_serializer_accepts_and_refuses_what_a_fresh_one_does(bod
 
 
 def test_a_shared_output_serializer_renders_what_a_fresh_one_renders(member, web, program):
-    purchase = services.record_purchase(
+    purchase = record_purchase(
         channel="web",
         order_id="A1",
         amount="20.00",

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rewards import services
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 
 
 def buy(member, order_id, amount="10.00", **extra):
-    return services.record_purchase(
+    return record_purchase(
         channel="web", order_id=order_id, amount=amount, member_id=member.pk, **extra
     )
 
@@ -52,7 +53,7 @@ def test_members_filter_by_change_date(reader, member, other_member):
 
 def test_ledger_entries_filter_by_kind(reader, member):
     buy(member, "K")
-    services.redeem_points(member_id=member.pk, points=5)
+    redeem_points(member_id=member.pk, points=5)
     response = reader.get("/api/v1/ledger/", {"kind": "redeem"})
     assert [e["points"] for e in response.json()["results"]] == [-5]
 
@@ -81,7 +82,7 @@ def test_it_validates_ownership_a_member_filter_excludes_other_members(
 @pytest.mark.parametrize("size,rows", [("1", 1), ("501", 2), ("9" * 5000, 2)])
 def test_a_page_size_of_any_length_is_accepted_and_capped_at_500(api, member, size, rows):
     for n in range(2):
-        services.record_purchase(channel="web", order_id=f"P{n}", amount="5.00")
+        record_purchase(channel="web", order_id=f"P{n}", amount="5.00")
     response = api.get("/api/v1/purchases/", {"page_size": size})
     assert response.status_code == 200
     assert len(response.json()["results"]) == rows

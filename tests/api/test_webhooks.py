@@ -10,8 +10,10 @@ from django.db import transaction
 
 from loyalty.celery import app
 from members.signals import tier_changed
-from rewards import services, webhooks
-from rewards.apimodels import WebhookDelivery, WebhookEndpoint
+from rewards import webhooks
+from rewards.models import WebhookDelivery, WebhookEndpoint
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_points
 
 
 class Receiver:
@@ -56,8 +58,8 @@ def endpoint(receiver, program):
 
 
 def fund_and_redeem(member, points=100):
-    services.record_purchase(channel="web", order_id="F", amount="500.00", member_id=member.pk)
-    return services.redeem_points(member_id=member.pk, points=points)
+    record_purchase(channel="web", order_id="F", amount="500.00", member_id=member.pk)
+    return redeem_points(member_id=member.pk, points=points)
 
 
 def test_a_redemption_is_announced_with_a_valid_signature(
@@ -84,7 +86,7 @@ def test_a_cancelled_redemption_is_announced(
 ):
     redemption = fund_and_redeem(member)
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_redemption(redemption_id=redemption.pk)
+        cancel_redemption(redemption_id=redemption.pk)
     assert receiver.events() == ["redemption.cancelled"]
 
 
@@ -180,7 +182,7 @@ def test_a_receiver_that_is_down_does_not_fail_the_api_request(
     api, member, django_capture_on_commit_callbacks
 ):
     WebhookEndpoint.objects.create(url="http://127.0.0.1:8708/nobody-listens")
-    services.record_purchase(channel="web", order_id="F", amount="500.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="F", amount="500.00", member_id=member.pk)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             "/api/v1/redemptions/", {"member_id": member.pk, "points": 10}, format="json"

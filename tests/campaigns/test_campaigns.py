@@ -11,9 +11,9 @@ from campaigns import services
 from campaigns.models import Campaign, CampaignMember, Segment
 from campaigns.report import campaign_report
 from loyalty.errors import ApplicationError
-from rewards import audiences
-from rewards import services as rewards
+from rewards.earning import audiences
 from rewards.models import EarnRule, Purchase
+from rewards.purchases.recording import record_purchase
 from tests.conftest import skip_unless_postgresql
 from tests.factories import MemberFactory
 from tests.helpers import assert_ledger_consistent, run_at_once
@@ -44,7 +44,7 @@ def launched(program, admin_user):
 
 
 def buy(member, order, amount="40.00", when=None):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web", order_id=order, amount=amount, member_id=member.pk,
         purchased_at=when or timezone.now() - timedelta(minutes=5),
     )  # fmt: skip

@@ -10,7 +10,7 @@ from django.utils import timezone
 from campaigns import lifecycle, sending, unsubscribe
 from campaigns.models import MessageSend, MessageTemplate
 from members.models import Member
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory, RewardFactory
 
 from .backends import DIE, WorkerKilled, outbox_for
@@ -118,7 +118,7 @@ def test_points_earned_is_one_digest_a_day(people):
     MessageSend.objects.all().delete()
     yesterday = timezone.now() - timedelta(days=1)
     for order in ("a", "b"):
-        rewards.record_purchase(
+        record_purchase(
             channel="web", order_id=order, amount="30.00", member_id=people[1].pk,
             purchased_at=yesterday.replace(hour=12),
         )  # fmt: skip
@@ -134,7 +134,7 @@ def test_points_earned_is_one_digest_a_day(people):
 
 def test_a_reward_within_reach_names_the_missing_points(people):
     RewardFactory(name="Coffee", points_cost=100)
-    rewards.record_purchase(
+    record_purchase(
         channel="web", order_id="c", amount="85.00", member_id=people[2].pk,
         purchased_at=timezone.now() - timedelta(hours=1),
     )  # fmt: skip
@@ -189,7 +189,7 @@ def test_a_campaign_message_goes_to_targeted_members_never_to_the_held_out(peopl
 def test_birthday_and_win_back_are_queued_once_per_event(people):
     now = timezone.now()
     Member.objects.filter(pk=people[0].pk).update(birthday=now.date().replace(year=1992))
-    rewards.record_purchase(
+    record_purchase(
         channel="web", order_id="old", amount="10.00", member_id=people[1].pk,
         purchased_at=now - timedelta(days=200),
     )  # fmt: skip

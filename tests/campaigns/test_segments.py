@@ -13,7 +13,8 @@ from campaigns import selectors, services
 from campaigns.conditions import parse
 from campaigns.models import Segment, SegmentSnapshot, SnapshotMember
 from loyalty.errors import ApplicationError
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
 from tests.factories import MemberFactory
 
 COUNT_URL = "/admin/campaigns/segment/count/"
@@ -29,7 +30,7 @@ def buyers(program, web):
     small = MemberFactory(email="small@example.com")
     now = timezone.now() - timedelta(days=1)
     for member, amount in ((big, "150.00"), (small, "20.00")):
-        rewards.record_purchase(
+        record_purchase(
             channel="web", order_id=member.email, amount=amount, member_id=member.pk,
             purchased_at=now,
         )  # fmt: skip
@@ -130,7 +131,7 @@ def test_a_frozen_list_keeps_its_members_when_the_segment_changes(buyers):
     big, small = buyers
     segment = Segment.objects.create(name="Big", definition=BIG_SPENDERS)
     snapshot = services.freeze_segment(segment_id=segment.pk)
-    rewards.record_purchase(
+    record_purchase(
         channel="web", order_id="more", amount="500.00", member_id=small.pk,
         purchased_at=timezone.now() - timedelta(hours=1),
     )  # fmt: skip
@@ -162,5 +163,5 @@ def test_it_validates_ownership_a_view_only_user_cannot_freeze(viewer_client, bu
 def test_spend_counts_what_was_not_refunded(buyers):
     big, _ = buyers
     purchase = big.purchases.get()
-    rewards.refund_purchase(purchase_id=purchase.pk, amount=Decimal("60.00"), refund_id="R1")
+    refund_purchase(purchase_id=purchase.pk, amount=Decimal("60.00"), refund_id="R1")
     assert selectors.count_definition(BIG_SPENDERS) == 0

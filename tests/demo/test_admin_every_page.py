@@ -20,7 +20,7 @@ from loyalty.demo import personas
 from members.models import Member, User
 from reporting.reports import REPORTS
 from rewards import webhooks
-from rewards.apimodels import ApiKey, WebhookEndpoint
+from rewards.models import ApiKey, WebhookEndpoint
 from tests.factories import UserFactory
 
 from .conftest import collect

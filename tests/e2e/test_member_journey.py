@@ -9,8 +9,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from members.models import Member, User
 from referrals.selectors import referral_summary
 from referrals.services import ensure_referral_code
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import Redemption
+from rewards.redemptions.services import redeem_reward
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory, RewardFactory
 
 PASSWORD = "Sturdy-pass-4821"
@@ -66,8 +67,8 @@ def staff_records_a_purchase(new_page, email, order_id, amount):
 
 def test_a_member_joins_earns_redeems_and_sees_only_their_own_data(new_page, shop, mailoutbox):
     other = MemberFactory(email="someone.else@example.com")
-    services.adjust_points(member_id=other.pk, points=500, reason="welcome")
-    theirs = services.redeem_reward(
+    adjust_points(member_id=other.pk, points=500, reason="welcome")
+    theirs = redeem_reward(
         member_id=other.pk, reward_id=RewardFactory(name="Their mug", points_cost=50).pk
     )
     page = new_page()
@@ -118,7 +119,7 @@ def test_the_home_page_fits_a_phone_screen(new_page, shop):
     user = User.objects.create_user(email="phone@example.com", password=PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     member = MemberFactory(email=user.email, user=user, first_name="Pat")
-    services.adjust_points(member_id=member.pk, points=1234, reason="welcome")
+    adjust_points(member_id=member.pk, points=1234, reason="welcome")
     page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     sign_in(page, user.email)
     for path in ("/", "/history/", "/rewards/", "/profile/"):

@@ -10,8 +10,9 @@ from celery.result import AsyncResult
 from django.utils import timezone
 
 from members.models import Member
-from rewards import services, tasks
+from rewards import tasks
 from rewards.models import ExpiryReminder, LedgerEntry, PointLot
+from rewards.purchases.recording import record_purchase
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance
 from tests.integration.conftest import start_worker, stop_worker
@@ -29,7 +30,7 @@ def fund_members():
     members = MemberFactory.create_batch(MEMBERS)
     for member in members:
         for order, amount in (("a", "10.00"), ("b", "5.00"), ("c", "7.00")):
-            services.record_purchase(
+            record_purchase(
                 channel="web",
                 order_id=f"{member.pk}-{order}",
                 amount=amount,

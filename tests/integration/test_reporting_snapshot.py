@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from reporting import tasks
 from reporting.models import LiabilitySnapshot
-from rewards import services
+from rewards.purchases.recording import record_purchase
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 
 pytestmark = pytest.mark.integration
@@ -17,7 +17,7 @@ def test_a_real_worker_stores_the_days_liability_snapshot_once(celery_worker_pro
     ProgramFactory()
     ChannelFactory(code="web")
     member = MemberFactory()
-    services.record_purchase(
+    record_purchase(
         channel="web",
         order_id="snap",
         amount="25.00",

@@ -10,7 +10,8 @@ from members.models import Member, TierChange
 from referrals import services as referrals
 from referrals import tasks as referral_tasks
 from referrals.models import ReferralSettings
-from rewards import services, tasks
+from rewards import tasks
+from rewards.purchases.recording import record_purchase
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory, TierFactory
 from tests.helpers import assert_ledger_consistent, balance
 
@@ -35,7 +36,7 @@ def test_it_validates_ownership_a_real_worker_pays_only_both_sides_once(celery_w
     referrer, referee, bystander = MemberFactory(), MemberFactory(), MemberFactory()
     code = referrals.ensure_referral_code(member_id=referrer.pk).code
     referrals.attach_referral(referee_member_id=referee.pk, code=code)
-    services.record_purchase(
+    record_purchase(
         channel="web",
         order_id="R1",
         amount="50.00",

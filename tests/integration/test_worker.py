@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rewards import services, tasks
+from rewards import tasks
 from rewards.models import PointLot
+from rewards.purchases.recording import record_purchase
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
@@ -17,7 +18,7 @@ def test_a_real_worker_releases_pending_points(celery_worker_process):
     ProgramFactory(return_window_days=30)
     ChannelFactory(code="web")
     member = MemberFactory()
-    services.record_purchase(
+    record_purchase(
         channel="web",
         order_id="old",
         amount="40.00",

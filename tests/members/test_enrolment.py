@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 
 from loyalty.errors import ApplicationError
 from members.services import enroll_member
-from rewards import services
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory, UserFactory
 
 
@@ -34,7 +34,7 @@ def test_a_bad_email_is_refused(program):
 def test_the_portal_shows_the_members_balance(client, program, web):
     user = UserFactory(email="ann@example.com")
     member = MemberFactory(email="ann@example.com", user=user)
-    services.record_purchase(channel="web", order_id="1", amount="42.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="42.00", member_id=member.pk)
     client.force_login(user)
     assert b"42 points" in client.get("/").content
 
@@ -51,7 +51,7 @@ def test_a_verified_login_claims_the_imported_membership(client, program):
 
 def test_it_validates_ownership_an_unverified_login_does_not_claim(client, program, web):
     member = MemberFactory(email="carol@example.com")
-    services.record_purchase(channel="web", order_id="1", amount="77.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="77.00", member_id=member.pk)
     intruder = UserFactory(email="carol@example.com")
     EmailAddress.objects.create(user=intruder, email=intruder.email, verified=False, primary=True)
     client.force_login(intruder)

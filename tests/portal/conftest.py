@@ -6,7 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from rewards import services
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory, UserFactory
 
 
@@ -38,7 +38,7 @@ def signed_in(client, program, web):
 
 
 def buy(member, amount, *, order_id, days_ago=0):
-    return services.record_purchase(
+    return record_purchase(
         channel="web",
         order_id=order_id,
         amount=f"{amount}.00",

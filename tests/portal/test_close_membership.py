@@ -6,8 +6,9 @@ from django.urls import reverse
 from loyalty.errors import ApplicationError
 from members.models import Member
 from members.services import set_member_status
-from rewards import services
 from rewards.models import LedgerEntry, Redemption
+from rewards.privacy import close_membership
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
@@ -19,7 +20,7 @@ def test_closing_forfeits_spendable_and_pending_points_in_one_entry(member, web,
     program.return_window_days = 30
     program.save()
     buy(member, 40, order_id="B")
-    entry = services.close_membership(member_id=member.pk)
+    entry = close_membership(member_id=member.pk)
     assert (entry.kind, entry.points, entry.pending_points) == ("forfeit", -100, -40)
     assert LedgerEntry.objects.filter(kind="forfeit").count() == 1
     assert (balance(member), pending(member)) == (0, 0)
@@ -29,28 +30,28 @@ def test_closing_forfeits_spendable_and_pending_points_in_one_entry(member, web,
 
 def test_closing_forfeits_points_past_expiry_that_the_expiry_job_has_not_taken(member, web):
     buy(member, 70, order_id="OLD", days_ago=400)
-    entry = services.close_membership(member_id=member.pk)
+    entry = close_membership(member_id=member.pk)
     assert entry.points == -70 and balance(member) == 0
     assert_ledger_consistent()
 
 
 def test_closing_keeps_issued_codes_valid(member, web):
     buy(member, 300, order_id="A")
-    redemption = services.redeem_reward(member_id=member.pk, reward_id=RewardFactory().pk)
-    services.close_membership(member_id=member.pk)
+    redemption = redeem_reward(member_id=member.pk, reward_id=RewardFactory().pk)
+    close_membership(member_id=member.pk)
     assert Redemption.objects.get(pk=redemption.pk).status == Redemption.Status.ISSUED
     assert balance(member) == 0
 
 
 def test_closing_a_member_without_points_writes_no_entry(member):
-    assert services.close_membership(member_id=member.pk) is None
+    assert close_membership(member_id=member.pk) is None
     assert not LedgerEntry.objects.exists()
 
 
 def test_closing_twice_is_refused(member):
-    services.close_membership(member_id=member.pk)
+    close_membership(member_id=member.pk)
     with pytest.raises(ApplicationError, match="already closed"):
-        services.close_membership(member_id=member.pk)
+        close_membership(member_id=member.pk)
 
 
 def test_the_close_page_needs_the_confirmation_box(client, signed_in):
@@ -71,7 +72,7 @@ def test_closing_from_the_portal_forfeits_and_signs_out(client, signed_in):
 
 def test_closing_a_membership_ends_its_login_and_its_open_sessions(client, signed_in):
     user = Member.objects.get(pk=signed_in.pk).user
-    services.close_membership(member_id=signed_in.pk)  # e.g. by staff, while signed in
+    close_membership(member_id=signed_in.pk)  # e.g. by staff, while signed in
     response = client.get(reverse("portal:rewards"))
     assert response.status_code == 302 and response.wsgi_request.user.is_anonymous
     user.refresh_from_db()

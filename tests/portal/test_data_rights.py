@@ -17,8 +17,10 @@ from members.models import Erasure, Member, User
 from referrals import services as referrals
 from referrals.models import ReferralCode
 from reporting.reports import REPORTS, Period, build
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import LedgerEntry, Purchase
+from rewards.privacy import close_membership
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory, UserFactory
 from tests.helpers import assert_ledger_consistent
 
@@ -41,7 +43,7 @@ def test_the_profile_page_offers_the_members_data_for_download(client, signed_in
 
 def test_the_download_holds_the_profile_purchases_points_codes_and_referrals(client, signed_in):
     buy(signed_in, 300, order_id="D1")
-    services.redeem_reward(member_id=signed_in.pk, reward_id=RewardFactory(name="Mug").pk)
+    redeem_reward(member_id=signed_in.pk, reward_id=RewardFactory(name="Mug").pk)
     friend = MemberFactory(email="friend@example.com")
     code = referrals.ensure_referral_code(member_id=signed_in.pk).code
     referrals.attach_referral(referee_member_id=friend.pk, code=code, source="signup")
@@ -55,7 +57,7 @@ def test_the_download_holds_the_profile_purchases_points_codes_and_referrals(cli
 
 def test_the_download_leaves_out_staff_notes_and_the_friends_addresses(client, signed_in):
     buy(signed_in, 10, order_id="D2")
-    services.adjust_points(member_id=signed_in.pk, points=5, reason="complained on the phone")
+    adjust_points(member_id=signed_in.pk, points=5, reason="complained on the phone")
     friend = MemberFactory(email="friend@example.com")
     code = referrals.ensure_referral_code(member_id=signed_in.pk).code
     referrals.attach_referral(referee_member_id=friend.pk, code=code, source="signup")
@@ -145,7 +147,7 @@ def test_an_erased_members_login_and_referral_link_no_longer_work(client, staff_
 
 
 def test_every_report_is_the_same_before_and_after_an_erasure(staff_client, customer):
-    services.close_membership(member_id=customer.pk)  # the points leave as a forfeit first
+    close_membership(member_id=customer.pk)  # the points leave as a forfeit first
     period = Period(timezone.localdate() - timedelta(days=40), timezone.localdate())
     before = {name: build(name, period).rows for name in REPORTS}
     erase(staff_client, customer, reason="asked", confirm="on")

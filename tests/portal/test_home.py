@@ -10,8 +10,8 @@ from django.utils import timezone
 from loyalty.portal.home import card_code
 from members.models import Member
 from members.selectors import find_member
-from rewards import services
 from rewards.models import Redemption
+from rewards.redemptions.services import redeem_points
 from tests.factories import MemberFactory, RewardFactory, TierFactory
 
 from .conftest import buy, login_member
@@ -86,7 +86,7 @@ def test_home_reads_the_database_a_handful_of_times_whatever_the_history(
 ):
     for n in range(120):
         buy(signed_in, 10, order_id=f"H{n}", days_ago=n)
-    services.redeem_points(member_id=signed_in.pk, points=5)
+    redeem_points(member_id=signed_in.pk, points=5)
     with django_assert_max_num_queries(10):
         response = client.get("/")
     assert response.status_code == 200

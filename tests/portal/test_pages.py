@@ -7,8 +7,8 @@ from django.urls import reverse
 from members.models import Member
 from referrals.models import ReferralCode
 from referrals.services import attach_referral
-from rewards import services
 from rewards.models import Redemption
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 from tests.helpers import assert_ledger_consistent, balance
 
@@ -19,7 +19,7 @@ def test_history_lists_every_entry_in_plain_words_on_pages(client, signed_in):
     for n in range(30):
         buy(signed_in, 10, order_id=f"{100 + n}")
     reward = RewardFactory(name="Free coffee", points_cost=50)
-    services.redeem_reward(member_id=signed_in.pk, reward_id=reward.pk)
+    redeem_reward(member_id=signed_in.pk, reward_id=reward.pk)
     first = client.get(reverse("portal:history")).content.decode()
     second = client.get(reverse("portal:history") + "?page=2").content.decode()
     assert "Redeemed for &quot;Free coffee&quot;" in first and "Page 1 of 2" in first
@@ -104,9 +104,7 @@ def test_redeem_with_a_forged_token_is_refused(client, signed_in):
 
 def test_past_redemptions_are_listed_with_their_codes(client, signed_in):
     buy(signed_in, 400, order_id="L1")
-    redemption = services.redeem_reward(
-        member_id=signed_in.pk, reward_id=RewardFactory(name="Tote bag").pk
-    )
+    redemption = redeem_reward(member_id=signed_in.pk, reward_id=RewardFactory(name="Tote bag").pk)
     page = client.get(reverse("portal:redemptions")).content.decode()
     assert redemption.code in page and "Tote bag" in page
 
@@ -155,7 +153,7 @@ def test_every_input_of_the_profile_form_has_a_label(client, signed_in):
 def test_it_validates_ownership_another_members_code_is_not_found(client, signed_in, web):
     other = MemberFactory()
     buy(other, 300, order_id="O1")
-    theirs = services.redeem_reward(member_id=other.pk, reward_id=RewardFactory().pk)
+    theirs = redeem_reward(member_id=other.pk, reward_id=RewardFactory().pk)
     response = client.get(reverse("portal:redemption", args=[theirs.pk]))
     assert response.status_code == 404
     assert theirs.code not in client.get(reverse("portal:redemptions")).content.decode()

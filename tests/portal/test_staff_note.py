@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from rewards import adjustments, services
+from rewards.adjustments.services import adjust_points, approve_adjustment, request_adjustment
 from rewards.models import LedgerEntry
 from tests.factories import UserFactory
 
@@ -16,7 +16,7 @@ def staff(db):
 
 
 def test_an_adjustment_without_a_description_reads_points_adjustment(member):
-    entry = services.adjust_points(member_id=member.pk, points=5, reason=NOTE)
+    entry = adjust_points(member_id=member.pk, points=5, reason=NOTE)
     assert (entry.description, entry.reason) == ("Points adjustment", NOTE)
 
 
@@ -35,12 +35,12 @@ def test_staff_write_the_description_and_the_note_separately_in_the_admin(client
 
 
 def test_the_note_never_reaches_the_members_pages(client, signed_in, staff):
-    services.adjust_points(member_id=signed_in.pk, points=40, reason=NOTE, user=staff)
-    request = adjustments.request_adjustment(
+    adjust_points(member_id=signed_in.pk, points=40, reason=NOTE, user=staff)
+    request = request_adjustment(
         member_id=signed_in.pk, points=20_000, note=NOTE + " (large)", user=staff
     )
     approver = UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
-    adjustments.approve_adjustment(request_id=request.pk, user=approver)
+    approve_adjustment(request_id=request.pk, user=approver)
     for name in ("portal:home", "portal:history"):
         page = client.get(reverse(name)).content.decode()
         assert "Points adjustment" in page
@@ -54,7 +54,7 @@ def test_the_note_never_reaches_the_members_pages(client, signed_in, staff):
 def test_it_validates_ownership_a_member_never_sees_another_members_adjustment(
     client, signed_in, other_member
 ):
-    services.adjust_points(
+    adjust_points(
         member_id=other_member.pk, points=7, reason=NOTE, description="Welcome gift for Bob"
     )
     assert "Welcome gift for Bob" not in client.get(reverse("portal:history")).content.decode()

@@ -10,8 +10,12 @@ from django.utils import timezone
 from loyalty.errors import ApplicationError
 from referrals import selectors, services
 from referrals.models import Referral, ReferralCode, ReferralSettings
-from rewards import services as rewards
+from referrals.rewarding import pay_due_referrals
+from rewards.expiry.release import release_pending_points
 from rewards.models import LedgerEntry
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_points
 from tests.factories import MemberFactory
 from tests.helpers import assert_ledger_consistent, balance
 
@@ -42,7 +46,7 @@ def code_of(member):
 
 
 def buy(member, amount="50.00", order_id="R1", **kwargs):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web", order_id=order_id, amount=amount, member_id=member.pk, **kwargs
     )
 
@@ -85,18 +89,18 @@ def test_a_purchase_below_the_minimum_does_not_qualify(referrer, referee):
 def test_the_reward_waits_for_the_return_window(referrer, referee):
     refer(referee, referrer)
     buy(referee)
-    assert services.pay_due_referrals()["rewarded"] == 0
+    assert pay_due_referrals()["rewarded"] == 0
     assert LedgerEntry.objects.filter(kind="referral").count() == 0
 
 
 def test_both_sides_are_rewarded_once_the_window_has_passed(referrer, referee):
     refer(referee, referrer)
     buy(referee)
-    result = services.pay_due_referrals(now=later())
+    result = pay_due_referrals(now=later())
     assert result == {"rewarded": 1, "points": 750}
     assert (balance(referrer), balance(referee)) == (500, 250)
     assert Referral.objects.get().status == "rewarded"
-    assert services.pay_due_referrals(now=later())["rewarded"] == 0  # paid once
+    assert pay_due_referrals(now=later())["rewarded"] == 0  # paid once
     assert_ledger_consistent()
 
 
@@ -105,7 +109,7 @@ def test_a_zero_reward_side_gets_nothing(referrer, referee, config):
     config.save()
     refer(referee, referrer)
     buy(referee)
-    services.pay_due_referrals(now=later())
+    pay_due_referrals(now=later())
     assert (balance(referrer), balance(referee)) == (500, 0)
     assert LedgerEntry.objects.filter(kind="referral").count() == 1
 
@@ -113,25 +117,25 @@ def test_a_zero_reward_side_gets_nothing(referrer, referee, config):
 def test_a_refund_before_the_reward_cancels_it(referrer, referee):
     refer(referee, referrer)
     purchase = buy(referee)
-    rewards.refund_purchase(purchase_id=purchase.pk, amount="50.00")
+    refund_purchase(purchase_id=purchase.pk, amount="50.00")
     assert Referral.objects.get().status == "cancelled"
-    assert services.pay_due_referrals(now=later())["rewarded"] == 0
+    assert pay_due_referrals(now=later())["rewarded"] == 0
     assert balance(referrer) == 0
 
 
 def test_a_partial_refund_that_stays_above_the_minimum_keeps_the_referral(referrer, referee):
     refer(referee, referrer)
     purchase = buy(referee)
-    rewards.refund_purchase(purchase_id=purchase.pk, amount="10.00")
+    refund_purchase(purchase_id=purchase.pk, amount="10.00")
     assert Referral.objects.get().status == "qualified"
 
 
 def test_a_refund_after_the_reward_takes_the_referral_points_back(referrer, referee):
     refer(referee, referrer)
     purchase = buy(referee)
-    services.pay_due_referrals(now=later())
-    rewards.release_pending_points(now=later())
-    rewards.refund_purchase(purchase_id=purchase.pk, amount="50.00")
+    pay_due_referrals(now=later())
+    release_pending_points(now=later())
+    refund_purchase(purchase_id=purchase.pk, amount="50.00")
     referral = Referral.objects.get()
     assert referral.status == "cancelled"
     assert (balance(referrer), balance(referee)) == (0, 0)
@@ -143,9 +147,9 @@ def test_a_refund_after_the_reward_takes_the_referral_points_back(referrer, refe
 def test_a_reversal_of_spent_referral_points_records_the_shortfall(referrer, referee):
     refer(referee, referrer)
     purchase = buy(referee)
-    services.pay_due_referrals(now=later())
-    rewards.redeem_points(member_id=referrer.pk, points=400)
-    rewards.refund_purchase(purchase_id=purchase.pk, amount="50.00")
+    pay_due_referrals(now=later())
+    redeem_points(member_id=referrer.pk, points=400)
+    refund_purchase(purchase_id=purchase.pk, amount="50.00")
     entry = LedgerEntry.objects.get(member=referrer, kind="referral", points__lt=0)
     assert (entry.points, entry.shortfall) == (-100, 400)
     assert balance(referrer) == 0
@@ -199,7 +203,7 @@ def test_the_cap_stops_the_referrers_reward_but_not_the_referees(referrer, confi
     refer(second, referrer)
     buy(first, order_id="F1")
     buy(second, order_id="F2")
-    services.pay_due_referrals(now=later())
+    pay_due_referrals(now=later())
     assert balance(referrer) == 500
     assert (balance(first), balance(second)) == (250, 250)  # purchase points still pending
     capped = Referral.objects.get(referee=second)
@@ -220,9 +224,9 @@ def test_a_referral_awaiting_approval_is_not_paid_until_approved(referrer, confi
     referral = refer(twin, referrer)
     assert referral.status == "awaiting_approval"
     buy(twin)
-    assert services.pay_due_referrals(now=later())["rewarded"] == 0
+    assert pay_due_referrals(now=later())["rewarded"] == 0
     services.approve_referral(referral_id=referral.pk, reason="Checked: different person")
-    assert services.pay_due_referrals(now=later())["rewarded"] == 1
+    assert pay_due_referrals(now=later())["rewarded"] == 1
     assert balance(referrer) == 500
 
 
@@ -232,7 +236,7 @@ def test_a_rejected_referral_is_never_paid(referrer, config):
     buy(twin)
     rejected = services.reject_referral(referral_id=referral.pk, reason="Same household")
     assert (rejected.status, rejected.review_reason) == ("rejected", "Same household")
-    assert services.pay_due_referrals(now=later())["rewarded"] == 0
+    assert pay_due_referrals(now=later())["rewarded"] == 0
 
 
 def test_a_review_needs_a_reason(referrer, config):
@@ -261,7 +265,7 @@ def test_a_bad_code_in_the_session_does_not_break_the_signup(referrer):
 def test_the_summary_counts_the_members_own_referrals(referrer, referee):
     refer(referee, referrer)
     buy(referee)
-    services.pay_due_referrals(now=later())
+    pay_due_referrals(now=later())
     summary = selectors.referral_summary(referrer)
     assert summary.link_path == f"/r/{summary.code}/"
     assert (summary.friends_joined, summary.rewarded, summary.points_earned) == (
@@ -284,7 +288,7 @@ def test_the_funnel_counts_each_stage(referrer, referee, client):
     refer(referee, referrer)
     refer(MemberFactory(email="carl@example.com"), referrer)
     buy(referee)
-    services.pay_due_referrals(now=later())
+    pay_due_referrals(now=later())
     funnel = selectors.funnel()
     totals = funnel["totals"]
     assert (totals["shared"], totals["signups"], totals["qualified"], totals["rewarded"]) == (

@@ -7,9 +7,9 @@ from unittest import mock
 
 from django.utils import timezone
 
-from rewards.ledger import Posting
+from members.services import lock_member
+from rewards.ledger.postings import Posting
 from rewards.models import LedgerEntry
-from rewards.services import lock_member
 
 
 def moment(year, month, day, hour=12) -> datetime:

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from reporting import reports
 from reporting.models import ClosedPeriod, LiabilitySnapshot
-from rewards import services as rewards
 from rewards.models import RedemptionRateEstimate
+from rewards.purchases.recording import record_purchase
 from tests.factories import UserFactory
 
 from .helpers import moment
@@ -20,7 +20,7 @@ PERIOD = {"start": "2025-01-01", "end": "2025-12-31", "by": "month"}
 
 @pytest.fixture
 def sale(program, member):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web",
         order_id="A1",
         amount="30.00",

@@ -16,9 +16,12 @@ from hypothesis import strategies as st
 from loyalty.errors import ApplicationError
 from members.models import Member
 from reporting import closing, reports, services
-from rewards import services as rewards
-from rewards.expiry import expire_points
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.services import expire_points
 from rewards.models import Program, Purchase, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_points
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 
 FIRST_DAY = date(2024, 1, 1)
@@ -62,7 +65,7 @@ class History:
         if name == "wait":
             self.today += timedelta(days=a)
         elif name == "buy":
-            rewards.record_purchase(
+            record_purchase(
                 channel="web",
                 order_id=f"P{self.step}",
                 amount=f"{b}.00",
@@ -72,17 +75,17 @@ class History:
         elif name == "refund":
             self.refund(a, b, days_back)
         elif name == "redeem":
-            rewards.redeem_points(member_id=member.pk, points=b, effective_at=self.dated(days_back))
+            redeem_points(member_id=member.pk, points=b, effective_at=self.dated(days_back))
         elif name == "cancel":
             found = list(Redemption.objects.order_by("pk"))
             if found:
                 redemption = found[a % len(found)]
-                rewards.cancel_redemption(
+                cancel_redemption(
                     redemption_id=redemption.pk,
                     effective_at=self.dated(days_back, redemption.created_at),
                 )
         elif name == "adjust" and b:
-            rewards.adjust_points(
+            adjust_points(
                 member_id=member.pk, points=b, reason="property", effective_at=self.dated(days_back)
             )
         elif name == "expire":
@@ -102,7 +105,7 @@ class History:
         left = purchase.amount - purchase.refunded_amount
         amount = min(left, max(Decimal("0.01"), (purchase.amount * percent / 100).quantize(left)))
         if amount > 0:
-            rewards.refund_purchase(
+            refund_purchase(
                 purchase_id=purchase.pk,
                 amount=amount,
                 refunded_at=self.dated(days_back, purchase.purchased_at),
@@ -181,14 +184,14 @@ def test_closed_periods_never_change_and_the_rollforward_closes_on_the_balances(
 def test_it_validates_ownership_one_members_late_refund_changes_no_closed_figure(
     program, member, other_member, web
 ):
-    rewards.record_purchase(
+    record_purchase(
         channel="web",
         order_id="A",
         amount="100.00",
         member_id=member.pk,
         purchased_at=at(FIRST_DAY),
     )
-    sale = rewards.record_purchase(
+    sale = record_purchase(
         channel="web",
         order_id="B",
         amount="100.00",
@@ -198,6 +201,6 @@ def test_it_validates_ownership_one_members_late_refund_changes_no_closed_figure
     january = reports.Period(FIRST_DAY, date(2024, 1, 31))
     services.close_period(start=january.start, end=january.end)
     before = closing.every_report(january)
-    rewards.refund_purchase(purchase_id=sale.pk, amount="100.00", refunded_at=at(date(2024, 1, 5)))
+    refund_purchase(purchase_id=sale.pk, amount="100.00", refunded_at=at(date(2024, 1, 5)))
     assert closing.every_report(january) == before
     assert Member.objects.get(pk=member.pk).points_balance == 100

@@ -11,7 +11,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from reporting import closing, reports, services
-from rewards import services as rewards
+from rewards.adjustments.services import adjust_points
+from rewards.purchases.recording import record_purchase
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 
@@ -29,7 +30,7 @@ def member(transactional_db):
     ProgramFactory(expiry_policy="never")
     ChannelFactory(code="web")
     member = MemberFactory()
-    rewards.record_purchase(
+    record_purchase(
         channel="web",
         order_id="M1",
         amount="100.00",
@@ -45,7 +46,7 @@ def test_a_write_begun_before_the_closing_is_waited_for_and_counted(member):
     def slow_writer():
         try:
             with transaction.atomic():
-                rewards.adjust_points(
+                adjust_points(
                     member_id=member.pk,
                     points=40,
                     reason="begun before the closing",
@@ -72,7 +73,7 @@ def test_a_write_begun_before_the_closing_is_waited_for_and_counted(member):
 
 def test_a_write_after_the_closing_goes_to_the_next_period(member):
     services.close_period(start=MARCH.start, end=MARCH.end)
-    rewards.adjust_points(
+    adjust_points(
         member_id=member.pk, points=40, reason="after", effective_at=at(date(2025, 3, 20))
     )
     assert reports.rollforward(MARCH).summary["closing"] == 100
@@ -82,8 +83,6 @@ def test_a_write_after_the_closing_goes_to_the_next_period(member):
 
 def test_it_validates_ownership_another_members_write_is_counted_once(member):
     other = MemberFactory()
-    rewards.adjust_points(
-        member_id=other.pk, points=5, reason="theirs", effective_at=at(date(2025, 3, 3))
-    )
+    adjust_points(member_id=other.pk, points=5, reason="theirs", effective_at=at(date(2025, 3, 3)))
     closed = services.close_period(start=MARCH.start, end=MARCH.end)
     assert closed.figures["rollforward"]["summary"]["closing"] == 105

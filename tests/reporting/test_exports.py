@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from reporting import exports
 from reporting.reports import Column, Report
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 
 from .helpers import moment
 
@@ -54,7 +54,7 @@ def test_xlsx_stores_text_as_text_and_numbers_as_numbers():
 
 @pytest.fixture
 def sale(program, member):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web",
         order_id="=cmd|' /C calc'!A0",
         amount="40.00",

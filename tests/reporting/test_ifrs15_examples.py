@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from reporting import reports, services
-from rewards import services as rewards
 from rewards.models import Program
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 
 from .helpers import moment, units
@@ -25,7 +27,7 @@ def _program(*, point_value, earn_per_amount):
 
 def _sell(members, amount, when):
     for index, member in enumerate(members):
-        rewards.record_purchase(
+        record_purchase(
             channel="web",
             order_id=f"S{when:%Y%m%d}-{index}",
             amount=amount,
@@ -37,7 +39,7 @@ def _sell(members, amount, when):
 def _redeem(members, points_each, when):
     reward = RewardFactory(points_cost=points_each)
     for member in members:
-        rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=when)
+        redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=when)
 
 
 def _years(first, last):
@@ -116,7 +118,7 @@ def test_grocery_example_follows_the_revised_expectation_to_a_zero_liability(gro
 def test_it_validates_ownership_a_refund_takes_back_only_its_own_purchases_share(example_52):
     """One customer's refund reduces the allocation by that purchase's share, not another's."""
     purchase = example_52[0].purchases.get()
-    refund = rewards.refund_purchase(
+    refund = refund_purchase(
         purchase_id=purchase.pk, amount="5000.00", refunded_at=moment(2025, 7, 1)
     )
     assert refund.allocated_to_points == Decimal("433.79")  # half of 867.58

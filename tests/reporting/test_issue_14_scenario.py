@@ -20,9 +20,11 @@ from decimal import Decimal
 import pytest
 
 from reporting import closing, reports, services
-from rewards import services as rewards
-from rewards.expiry import expire_points
+from rewards.expiry.services import expire_points
 from rewards.models import LedgerEntry, Program
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 
 from .helpers import moment
@@ -41,7 +43,7 @@ def scenario(program):
     services.record_redemption_rate(rate="0.8", effective_from=date(2025, 1, 1))
     january = MemberFactory.create_batch(10, enrolled_at=moment(2025, 1, 1))
     sales = [
-        rewards.record_purchase(
+        record_purchase(
             channel="web",
             order_id=f"JAN-{i}",
             amount="1000.00",
@@ -50,20 +52,16 @@ def scenario(program):
         )
         for i, m in enumerate(january)
     ]
-    rewards.refund_purchase(
-        purchase_id=sales[9].pk, amount="500.00", refunded_at=moment(2025, 1, 20)
-    )
+    refund_purchase(purchase_id=sales[9].pk, amount="500.00", refunded_at=moment(2025, 1, 20))
     hundred, fifty = RewardFactory(points_cost=100), RewardFactory(points_cost=50)
     for m in january[:5]:
-        rewards.redeem_reward(
-            member_id=m.pk, reward_id=hundred.pk, effective_at=moment(2025, 2, 10)
-        )
-    cancelled = rewards.redeem_reward(
+        redeem_reward(member_id=m.pk, reward_id=hundred.pk, effective_at=moment(2025, 2, 10))
+    cancelled = redeem_reward(
         member_id=january[5].pk, reward_id=fifty.pk, effective_at=moment(2025, 2, 12)
     )
-    rewards.cancel_redemption(redemption_id=cancelled.pk, effective_at=moment(2025, 2, 14))
+    cancel_redemption(redemption_id=cancelled.pk, effective_at=moment(2025, 2, 14))
     march = MemberFactory(enrolled_at=moment(2025, 3, 1))
-    late_sale = rewards.record_purchase(
+    late_sale = record_purchase(
         channel="web",
         order_id="MAR-1",
         amount="1000.00",
@@ -75,7 +73,7 @@ def scenario(program):
 
 def late_events(scenario):
     """A refund dated in Q1 recorded after it was closed, a new estimate, a late expiry run."""
-    rewards.refund_purchase(
+    refund_purchase(
         purchase_id=scenario["late_sale"].pk, amount="200.00", refunded_at=moment(2025, 3, 20)
     )
     services.record_redemption_rate(rate="0.9", effective_from=date(2025, 4, 1))

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from reporting import reports
-from rewards import services as rewards
 from rewards.models import Reward
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import MemberFactory, RewardFactory
 
 from .helpers import moment
@@ -17,7 +18,7 @@ MAY = reports.Period(date(2025, 5, 1), date(2025, 5, 31))
 
 
 def buy(member, order_id, amount, when):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web",
         order_id=order_id,
         amount=amount,
@@ -66,7 +67,7 @@ def test_average_order_value_of_members_and_non_members(shoppers):
 def test_points_donated_to_causes_are_counted(shoppers):
     loyal = shoppers[0]
     reward = RewardFactory(kind=Reward.Kind.DONATION, cause="Food bank", points_cost=40)
-    rewards.redeem_reward(member_id=loyal.pk, reward_id=reward.pk, effective_at=moment(2025, 5, 25))
+    redeem_reward(member_id=loyal.pk, reward_id=reward.pk, effective_at=moment(2025, 5, 25))
     got = values(reports.kpis(MAY))
     assert got["Points donated to causes"] == 40
     assert got["Points redeemed (net of cancellations)"] == 40

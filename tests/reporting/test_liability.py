@@ -10,8 +10,10 @@ from django_celery_beat.models import PeriodicTask
 from loyalty.errors import ApplicationError
 from reporting import reports, services, tasks
 from reporting.models import LiabilitySnapshot
-from rewards import services as rewards
+from rewards.adjustments.services import adjust_points
 from rewards.models import RedemptionRateEstimate
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import RewardFactory
 
 from .helpers import expire, moment
@@ -31,7 +33,7 @@ def sell_and_redeem(program, member, other_member, *, rates=()):
     for rate, effective_from in rates:
         services.record_redemption_rate(rate=rate, effective_from=effective_from)
     for index, who in enumerate((member, other_member)):
-        rewards.record_purchase(
+        record_purchase(
             channel="web",
             order_id=f"J{index}",
             amount="500.00",
@@ -39,7 +41,7 @@ def sell_and_redeem(program, member, other_member, *, rates=()):
             purchased_at=moment(2025, 1, 10),
         )
     reward = RewardFactory(points_cost=300)
-    rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 3, 1))
+    redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 3, 1))
     return member, other_member
 
 
@@ -136,9 +138,7 @@ def test_with_no_history_the_rate_cannot_be_estimated(program):
 
 def test_rerunning_an_open_days_snapshot_replaces_it(earned, member):
     tasks.recalc_liability.delay("2025-06-30").get()
-    rewards.adjust_points(
-        member_id=member.pk, points=50, reason="late", effective_at=moment(2025, 6, 1)
-    )
+    adjust_points(member_id=member.pk, points=50, reason="late", effective_at=moment(2025, 6, 1))
     tasks.recalc_liability.delay("2025-06-30").get()
     snapshot = LiabilitySnapshot.objects.get()
     assert (snapshot.as_of, snapshot.outstanding_points) == (date(2025, 6, 30), 750)
@@ -147,9 +147,7 @@ def test_rerunning_an_open_days_snapshot_replaces_it(earned, member):
 def test_rerunning_a_closed_days_snapshot_keeps_it_and_says_so(earned, member, capsys):
     call_command("recalc_liability", "--as-of", "2025-06-30")
     services.close_period(start=date(2025, 1, 1), end=date(2025, 6, 30))
-    rewards.adjust_points(
-        member_id=member.pk, points=50, reason="late", effective_at=moment(2025, 6, 1)
-    )
+    adjust_points(member_id=member.pk, points=50, reason="late", effective_at=moment(2025, 6, 1))
     call_command("recalc_liability", "--as-of", "2025-06-30")
     assert "in a closed period: its snapshot is kept" in capsys.readouterr().out
     assert LiabilitySnapshot.objects.get().outstanding_points == 700
@@ -174,8 +172,6 @@ def test_the_nightly_snapshot_is_scheduled(db):
 
 def test_it_validates_ownership_the_liability_counts_each_members_points_once(earned):
     member, other = earned
-    rewards.adjust_points(
-        member_id=other.pk, points=10, reason="x", effective_at=moment(2025, 4, 1)
-    )
+    adjust_points(member_id=other.pk, points=10, reason="x", effective_at=moment(2025, 4, 1))
     figures = reports.liability_figures(date(2025, 6, 30)).as_dict()
     assert (figures["outstanding"], figures["from_other"]) == (710, 10)

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from reporting import reports
 from reporting.models import ClosedPeriod
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 
 from .helpers import moment
 
@@ -19,7 +19,7 @@ URL = "/admin/reporting/report/"
 
 @pytest.fixture
 def sale(program, member):
-    return rewards.record_purchase(
+    return record_purchase(
         channel="web",
         order_id="R1",
         amount="99999.99",

@@ -8,7 +8,11 @@ from django.utils import timezone
 
 from members.models import Member
 from reporting import reports, services
-from rewards import services as rewards
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.release import release_pending_points
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_reward
 from tests.factories import RewardFactory
 from tests.helpers import assert_ledger_consistent
 
@@ -28,35 +32,33 @@ def busy_year(program, member, other_member):
     program.return_window_days = 14
     program.expiry_policy = program.Expiry.NEVER
     program.save()
-    rewards.record_purchase(
+    record_purchase(
         channel="web",
         order_id="old",
         amount="80.00",
         member_id=member.pk,
         purchased_at=moment(2024, 11, 1),
     )
-    rewards.release_pending_points(now=moment(2024, 12, 1))
+    release_pending_points(now=moment(2024, 12, 1))
     reward = RewardFactory(points_cost=30)
-    rewards.redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 2, 1))
-    cancelled = rewards.redeem_reward(
+    redeem_reward(member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 2, 1))
+    cancelled = redeem_reward(
         member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 2, 1)
     )
-    rewards.cancel_redemption(redemption_id=cancelled.pk, effective_at=moment(2026, 1, 5))
-    sale = rewards.record_purchase(
+    cancel_redemption(redemption_id=cancelled.pk, effective_at=moment(2026, 1, 5))
+    sale = record_purchase(
         channel="web",
         order_id="new",
         amount="120.00",
         member_id=other_member.pk,
         purchased_at=moment(2025, 3, 1),
     )
-    rewards.refund_purchase(purchase_id=sale.pk, amount="20.00", refunded_at=moment(2025, 3, 5))
-    rewards.adjust_points(
+    refund_purchase(purchase_id=sale.pk, amount="20.00", refunded_at=moment(2025, 3, 5))
+    adjust_points(
         member_id=member.pk, points=15, reason="goodwill", effective_at=moment(2025, 4, 1)
     )
-    rewards.adjust_points(
-        member_id=member.pk, points=-5, reason="typo", effective_at=moment(2025, 4, 2)
-    )
-    rewards.adjust_points(
+    adjust_points(member_id=member.pk, points=-5, reason="typo", effective_at=moment(2025, 4, 2))
+    adjust_points(
         member_id=other_member.pk,
         points=7,
         reason="survey",
@@ -65,7 +67,7 @@ def busy_year(program, member, other_member):
     )
     expire(member, 10, moment(2025, 11, 1), key="expire:test")
     with at(moment(2025, 12, 29)):  # still inside its return window at the year end
-        rewards.record_purchase(
+        record_purchase(
             channel="web",
             order_id="late",
             amount="50.00",
@@ -117,7 +119,7 @@ def test_rollforward_shows_money_at_the_point_value(busy_year):
 def test_a_closed_periods_rollforward_never_changes(busy_year, member):
     services.close_period(start=YEAR.start, end=YEAR.end)
     before = reports.rollforward(YEAR).as_dict()
-    rewards.adjust_points(
+    adjust_points(
         member_id=member.pk, points=100, reason="late correction", effective_at=moment(2025, 6, 1)
     )
     assert reports.rollforward(YEAR).as_dict() == before
@@ -128,7 +130,7 @@ def test_a_closed_periods_months_never_change_either(busy_year, member):
     services.close_period(start=YEAR.start, end=YEAR.end)
     june = reports.Period(date(2025, 6, 1), date(2025, 6, 30))
     before = reports.rollforward(june).as_dict()
-    rewards.adjust_points(
+    adjust_points(
         member_id=member.pk, points=100, reason="late correction", effective_at=moment(2025, 6, 1)
     )
     assert reports.rollforward(june).as_dict() == before
@@ -136,7 +138,7 @@ def test_a_closed_periods_months_never_change_either(busy_year, member):
 
 def test_a_correction_to_a_closed_period_appears_in_the_next_open_period(busy_year, member):
     services.close_period(start=YEAR.start, end=YEAR.end)
-    rewards.adjust_points(
+    adjust_points(
         member_id=member.pk, points=100, reason="late correction", effective_at=moment(2025, 6, 1)
     )
     following = reports.rollforward(reports.Period(date(2026, 1, 1), date(2026, 1, 31)))

@@ -7,7 +7,7 @@ import pytest
 from campaigns.models import MessageSend, Segment
 from campaigns.selectors import segment_members
 from reporting import reports
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.usefixtures("web")
@@ -23,9 +23,9 @@ def shop(program):
     fan = MemberFactory(email="fan@example.com", email_offers=True)
     other = MemberFactory(email="other@example.com", email_offers=False)
     for month, amount in ((1, "10.00"), (2, "30.00"), (2, "50.00")):
-        rewards.record_purchase(channel="web", order_id=f"F{month}{amount}", amount=amount,
+        record_purchase(channel="web", order_id=f"F{month}{amount}", amount=amount,
                                 member_id=fan.pk, purchased_at=at(month))  # fmt: skip
-    rewards.record_purchase(channel="web", order_id="O1", amount="100.00", member_id=other.pk,
+    record_purchase(channel="web", order_id="O1", amount="100.00", member_id=other.pk,
                             purchased_at=at(2))  # fmt: skip
     segment = Segment.objects.create(
         name="Opted in", definition={"conditions": [{"kind": "consent", "channel": "email"}]}

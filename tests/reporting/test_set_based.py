@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from reporting import reports, services
-from rewards import services as rewards
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory
 
 from .helpers import moment
@@ -20,7 +20,7 @@ YEAR = reports.Period(date(2025, 1, 1), date(2025, 12, 31))
 def shoppers(count: int, start: int = 0) -> None:
     for index in range(start, start + count):
         member = MemberFactory()
-        rewards.record_purchase(
+        record_purchase(
             channel="web",
             order_id=f"Q{index}",
             amount="10.00",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 from members.services import enroll_member
-from rewards.actions import award_birthday_bonuses, record_action
+from rewards.actions.services import award_birthday_bonuses, record_action
 from rewards.models import ActionRule, LedgerEntry, MemberAction
 from tests.factories import ActionRuleFactory, MemberFactory
 from tests.helpers import assert_ledger_consistent, balance

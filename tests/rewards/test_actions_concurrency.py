@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from referrals import services as referrals
 from referrals.models import ReferralSettings
-from rewards import services
-from rewards.actions import record_action
+from referrals.rewarding import pay_due_referrals
+from rewards.actions.services import record_action
 from rewards.models import LedgerEntry, MemberAction
+from rewards.purchases.recording import record_purchase
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ActionRuleFactory, ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, race
@@ -46,11 +47,9 @@ def test_two_payment_runs_at_once_pay_a_referral_once(member_pg):
     referee = MemberFactory()
     code = referrals.ensure_referral_code(member_id=member_pg.pk).code
     referrals.attach_referral(referee_member_id=referee.pk, code=code)
-    services.record_purchase(
-        channel="web", order_id="R1", amount=Decimal("50.00"), member_id=referee.pk
-    )
+    record_purchase(channel="web", order_id="R1", amount=Decimal("50.00"), member_id=referee.pk)
     now = timezone.now()
-    race(2, lambda i: referrals.pay_due_referrals(now=now))
+    race(2, lambda i: pay_due_referrals(now=now))
     assert LedgerEntry.objects.filter(kind="referral").count() == 2
     assert (balance(member_pg), balance(referee)) == (500, 300)
     assert_ledger_consistent()

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from loyalty.errors import ApplicationError
 from members.models import Member
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import LedgerEntry, PointLot
 from tests.factories import UserFactory
 from tests.helpers import assert_ledger_consistent, balance
@@ -14,13 +14,13 @@ from tests.helpers import assert_ledger_consistent, balance
 
 def test_an_adjustment_needs_a_reason(member):
     with pytest.raises(ApplicationError, match="reason"):
-        services.adjust_points(member_id=member.pk, points=50, reason="  ")
+        adjust_points(member_id=member.pk, points=50, reason="  ")
     assert LedgerEntry.objects.count() == 0
 
 
 def test_a_positive_adjustment_creates_an_expiring_lot_and_records_the_staff_user(member):
     staff = UserFactory(is_staff=True)
-    entry = services.adjust_points(member_id=member.pk, points=50, reason="goodwill", user=staff)
+    entry = adjust_points(member_id=member.pk, points=50, reason="goodwill", user=staff)
     assert (entry.kind, entry.points, entry.created_by, entry.reason) == (
         "adjust",
         50,
@@ -32,16 +32,16 @@ def test_a_positive_adjustment_creates_an_expiring_lot_and_records_the_staff_use
 
 
 def test_a_negative_adjustment_beyond_the_balance_is_refused(member):
-    services.adjust_points(member_id=member.pk, points=30, reason="goodwill")
+    adjust_points(member_id=member.pk, points=30, reason="goodwill")
     with pytest.raises(ApplicationError, match="30 spendable"):
-        services.adjust_points(member_id=member.pk, points=-31, reason="correction")
+        adjust_points(member_id=member.pk, points=-31, reason="correction")
     assert balance(member) == 30
 
 
 def test_a_negative_adjustment_takes_points_fifo(member):
-    services.adjust_points(member_id=member.pk, points=30, reason="a")
-    services.adjust_points(member_id=member.pk, points=30, reason="b")
-    services.adjust_points(member_id=member.pk, points=-40, reason="correction")
+    adjust_points(member_id=member.pk, points=30, reason="a")
+    adjust_points(member_id=member.pk, points=30, reason="b")
+    adjust_points(member_id=member.pk, points=-40, reason="correction")
     assert sorted(PointLot.objects.values_list("remaining", flat=True)) == [0, 20]
     assert_ledger_consistent()
 
@@ -49,11 +49,11 @@ def test_a_negative_adjustment_takes_points_fifo(member):
 def test_a_closed_member_cannot_be_adjusted(member):
     Member.objects.filter(pk=member.pk).update(status="closed")
     with pytest.raises(ApplicationError, match="closed"):
-        services.adjust_points(member_id=member.pk, points=10, reason="x")
+        adjust_points(member_id=member.pk, points=10, reason="x")
 
 
 def test_ledger_entries_cannot_be_edited_or_deleted(member):
-    entry = services.adjust_points(member_id=member.pk, points=10, reason="x")
+    entry = adjust_points(member_id=member.pk, points=10, reason="x")
     entry.points = 1000
     with pytest.raises(ValueError, match="append-only"):
         entry.save()
@@ -62,14 +62,14 @@ def test_ledger_entries_cannot_be_edited_or_deleted(member):
 
 
 def test_verify_ledger_passes_on_a_consistent_ledger(member, capsys):
-    services.adjust_points(member_id=member.pk, points=10, reason="x")
+    adjust_points(member_id=member.pk, points=10, reason="x")
     call_command("verify_ledger")
     assert "ledger OK" in capsys.readouterr().out
 
 
 def test_verify_ledger_names_the_member_whose_balance_drifted(member, other_member, capsys):
-    services.adjust_points(member_id=member.pk, points=10, reason="x")
-    services.adjust_points(member_id=other_member.pk, points=10, reason="x")
+    adjust_points(member_id=member.pk, points=10, reason="x")
+    adjust_points(member_id=other_member.pk, points=10, reason="x")
     Member.objects.filter(pk=member.pk).update(
         points_balance=999
     )  # an edit behind the ledger's back
@@ -80,7 +80,7 @@ def test_verify_ledger_names_the_member_whose_balance_drifted(member, other_memb
 
 
 def test_verify_ledger_catches_a_lot_edited_without_a_movement(member, capsys):
-    services.adjust_points(member_id=member.pk, points=10, reason="x")
+    adjust_points(member_id=member.pk, points=10, reason="x")
     PointLot.objects.update(remaining=5)
     Member.objects.filter(pk=member.pk).update(points_balance=5)
     with pytest.raises(CommandError):

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from rewards import services
+from rewards.adjustments.services import adjust_points
 from rewards.models import LedgerEntry, Purchase, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_reward
 from tests.factories import EarnRuleFactory, RewardFactory, UserFactory
 from tests.helpers import balance
 
@@ -35,7 +37,7 @@ def staff_client(client, program):
     ],
 )
 def test_every_changelist_opens(staff_client, member, model):
-    services.record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
     EarnRuleFactory()
     RewardFactory()
     response = staff_client.get(f"/admin/{model}/")
@@ -43,7 +45,7 @@ def test_every_changelist_opens(staff_client, member, model):
 
 
 def test_member_page_shows_balance_lots_and_history(staff_client, member):
-    services.record_purchase(channel="web", order_id="O-77", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="O-77", amount="10.00", member_id=member.pk)
     response = staff_client.get(reverse("admin:members_member_change", args=[member.pk]))
     assert response.status_code == 200
     assert b"Purchase #O-77" in response.content
@@ -99,7 +101,7 @@ def test_staff_records_a_purchase_and_sees_points_by_rule(staff_client, member):
 
 
 def test_staff_sees_a_duplicate_order_as_an_error(staff_client, member):
-    services.record_purchase(channel="web", order_id="S-1", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="S-1", amount="10.00", member_id=member.pk)
     response = staff_client.post(
         reverse("admin:rewards_purchase_add"),
         {
@@ -116,9 +118,7 @@ def test_staff_sees_a_duplicate_order_as_an_error(staff_client, member):
 
 
 def test_staff_refunds_a_purchase(staff_client, member):
-    purchase = services.record_purchase(
-        channel="web", order_id="R-1", amount="40.00", member_id=member.pk
-    )
+    purchase = record_purchase(channel="web", order_id="R-1", amount="40.00", member_id=member.pk)
     response = staff_client.post(
         reverse("admin:rewards_purchase_refund", args=[purchase.pk]),
         {"amount": "10.00", "reason": "returned mug"},
@@ -128,8 +128,8 @@ def test_staff_refunds_a_purchase(staff_client, member):
 
 
 def test_staff_cancels_a_redemption_with_a_reason(staff_client, member):
-    services.record_purchase(channel="web", order_id="R-1", amount="400.00", member_id=member.pk)
-    redemption = services.redeem_reward(member_id=member.pk, reward_id=RewardFactory().pk)
+    record_purchase(channel="web", order_id="R-1", amount="400.00", member_id=member.pk)
+    redemption = redeem_reward(member_id=member.pk, reward_id=RewardFactory().pk)
     response = staff_client.post(
         reverse("admin:rewards_redemption_cancel", args=[redemption.pk]),
         {"reason": "customer changed mind"},
@@ -141,7 +141,7 @@ def test_staff_cancels_a_redemption_with_a_reason(staff_client, member):
 
 
 def test_ledger_entries_cannot_be_changed_in_the_admin(staff_client, member):
-    entry = services.adjust_points(member_id=member.pk, points=5, reason="x")
+    entry = adjust_points(member_id=member.pk, points=5, reason="x")
     response = staff_client.post(
         reverse("admin:rewards_ledgerentry_change", args=[entry.pk]), {"points": "500"}
     )

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
 from rewards.models import Channel
+from rewards.purchases.recording import record_purchase
 from tests.factories import MemberFactory, TierFactory, UserFactory
 from tests.helpers import admin_form_data, form_errors
 
@@ -133,11 +134,8 @@ def test_an_action_form_refuses_out_of_range_input_in_words(
     if url_name.endswith("adjust") and round_name == "negative or too early":
         return  # removing 5 points is a valid adjustment
     member = MemberFactory()
-    from rewards import services
 
-    purchase = services.record_purchase(
-        channel="web", order_id="A1", amount="10.00", member_id=member.pk
-    )
+    purchase = record_purchase(channel="web", order_id="A1", amount="10.00", member_id=member.pk)
     TierFactory(name="Club", rank=9, is_paid=True, term_months=12)
     target = purchase if "purchase" in url_name else member
     url = reverse(url_name, args=[target.pk])

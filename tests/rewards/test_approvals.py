@@ -5,7 +5,12 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from loyalty.errors import ApplicationError
-from rewards import adjustments, services
+from rewards.adjustments.services import (
+    adjust_or_request,
+    adjust_points,
+    approve_adjustment,
+    reject_adjustment,
+)
 from rewards.models import AdjustmentRequest, LedgerEntry
 from tests.conftest import skip_unless_postgresql
 from tests.factories import UserFactory
@@ -35,15 +40,13 @@ def approver(db):
 
 
 def request_large(member, requester, points=LARGE):
-    return adjustments.adjust_or_request(
+    return adjust_or_request(
         member_id=member.pk, points=points, note="Compensation for the lost order", user=requester
     )
 
 
 def test_an_adjustment_up_to_the_threshold_posts_at_once(member, requester):
-    entry = adjustments.adjust_or_request(
-        member_id=member.pk, points=10_000, note="goodwill", user=requester
-    )
+    entry = adjust_or_request(member_id=member.pk, points=10_000, note="goodwill", user=requester)
     assert isinstance(entry, LedgerEntry)
     assert balance(member) == 10_000
 
@@ -64,15 +67,15 @@ def test_a_large_debit_waits_for_approval_too(member, requester):
 
 def test_the_service_refuses_a_large_adjustment_without_an_approved_request(member, requester):
     with pytest.raises(ApplicationError, match="needs a second staff user's approval") as error:
-        services.adjust_points(member_id=member.pk, points=LARGE, reason="x", user=requester)
+        adjust_points(member_id=member.pk, points=LARGE, reason="x", user=requester)
     assert error.value.code == "approval_required"
     assert not LedgerEntry.objects.exists()
 
 
 def test_another_staff_user_approves_and_the_points_are_posted_once(member, requester, approver):
     request = request_large(member, requester)
-    approved = adjustments.approve_adjustment(request_id=request.pk, user=approver)
-    again = adjustments.approve_adjustment(request_id=request.pk, user=approver)
+    approved = approve_adjustment(request_id=request.pk, user=approver)
+    again = approve_adjustment(request_id=request.pk, user=approver)
     assert approved.status == AdjustmentRequest.Status.APPROVED
     assert (approved.requested_by, approved.approved_by) == (requester, approver)
     assert again.entry == approved.entry
@@ -90,7 +93,7 @@ def test_another_staff_user_approves_and_the_points_are_posted_once(member, requ
 def test_the_requester_cannot_approve_their_own_adjustment(member, requester):
     request = request_large(member, requester)
     with pytest.raises(ApplicationError, match="Another staff user must approve"):
-        adjustments.approve_adjustment(request_id=request.pk, user=requester)
+        approve_adjustment(request_id=request.pk, user=requester)
     assert balance(member) == 0
 
 
@@ -98,18 +101,18 @@ def test_a_staff_user_without_the_permission_cannot_approve(member, requester):
     request = request_large(member, requester)
     clerk = staff("clerk@example.com")
     with pytest.raises(ApplicationError, match="do not have the permission"):
-        adjustments.approve_adjustment(request_id=request.pk, user=clerk)
+        approve_adjustment(request_id=request.pk, user=clerk)
     assert AdjustmentRequest.objects.get().status == AdjustmentRequest.Status.PENDING
 
 
 def test_a_rejection_needs_a_reason_and_posts_nothing(member, requester, approver):
     request = request_large(member, requester)
     with pytest.raises(ApplicationError, match="reason is required"):
-        adjustments.reject_adjustment(request_id=request.pk, user=approver, reason=" ")
-    rejected = adjustments.reject_adjustment(request_id=request.pk, user=approver, reason="typo")
+        reject_adjustment(request_id=request.pk, user=approver, reason=" ")
+    rejected = reject_adjustment(request_id=request.pk, user=approver, reason="typo")
     assert (rejected.rejected_by, rejected.rejection_reason) == (approver, "typo")
     with pytest.raises(ApplicationError, match="was rejected"):
-        adjustments.approve_adjustment(request_id=request.pk, user=approver)
+        approve_adjustment(request_id=request.pk, user=approver)
     assert not LedgerEntry.objects.exists()
 
 
@@ -118,16 +121,14 @@ def test_an_approval_the_member_cannot_cover_is_refused_and_stays_pending(
 ):
     request = request_large(member, requester, points=-LARGE)
     with pytest.raises(ApplicationError, match="Cannot remove 10,001 points"):
-        adjustments.approve_adjustment(request_id=request.pk, user=approver)
+        approve_adjustment(request_id=request.pk, user=approver)
     assert AdjustmentRequest.objects.get().status == AdjustmentRequest.Status.PENDING
 
 
 def test_the_threshold_is_the_programs(member, requester, program):
     program.large_adjustment_points = 100
     program.save()
-    request = adjustments.adjust_or_request(
-        member_id=member.pk, points=101, note="x", user=requester
-    )
+    request = adjust_or_request(member_id=member.pk, points=101, note="x", user=requester)
     assert isinstance(request, AdjustmentRequest)
 
 
@@ -135,7 +136,7 @@ def test_it_validates_ownership_an_approval_credits_only_the_requested_member(
     member, other_member, requester, approver
 ):
     request = request_large(member, requester)
-    adjustments.approve_adjustment(request_id=request.pk, user=approver)
+    approve_adjustment(request_id=request.pk, user=approver)
     assert (balance(member), balance(other_member)) == (LARGE, 0)
 
 
@@ -205,9 +206,7 @@ def test_two_approvers_at_once_post_the_points_once(member, requester):
     second = staff("second@example.com", approver=True)
 
     def approve(i):
-        return adjustments.approve_adjustment(
-            request_id=request.pk, user=first if i == 0 else second
-        ).entry_id
+        return approve_adjustment(request_id=request.pk, user=first if i == 0 else second).entry_id
 
     entries = run_at_once(2, approve)
     assert len(set(entries)) == 1

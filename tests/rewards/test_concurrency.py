@@ -3,8 +3,10 @@
 import pytest
 from django.db import connection
 
-from rewards import services
 from rewards.models import LedgerEntry, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_points
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, race
@@ -17,12 +19,12 @@ def funded_member(transactional_db):
     ProgramFactory()
     ChannelFactory(code="web")
     member = MemberFactory()
-    services.record_purchase(channel="web", order_id="fund", amount="500.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="fund", amount="500.00", member_id=member.pk)
     return member
 
 
 def test_two_redemptions_racing_for_the_same_points_one_wins(funded_member):
-    outcomes = race(2, lambda i: services.redeem_points(member_id=funded_member.pk, points=400))
+    outcomes = race(2, lambda i: redeem_points(member_id=funded_member.pk, points=400))
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
     assert ("refused", "insufficient_points") in outcomes
     assert balance(funded_member) == 100
@@ -30,7 +32,7 @@ def test_two_redemptions_racing_for_the_same_points_one_wins(funded_member):
 
 
 def test_twenty_redemptions_against_a_balance_that_covers_five(funded_member):
-    outcomes = race(20, lambda i: services.redeem_points(member_id=funded_member.pk, points=100))
+    outcomes = race(20, lambda i: redeem_points(member_id=funded_member.pk, points=100))
     assert [kind for kind, _ in outcomes].count("ok") == 5
     assert balance(funded_member) == 0
     assert Redemption.objects.count() == 5
@@ -41,9 +43,7 @@ def test_twenty_redemptions_against_a_balance_that_covers_five(funded_member):
 def test_the_same_idempotency_key_posted_twice_at_once_applies_once(funded_member):
     outcomes = race(
         2,
-        lambda i: services.redeem_points(
-            member_id=funded_member.pk, points=100, idempotency_key="same"
-        ),
+        lambda i: redeem_points(member_id=funded_member.pk, points=100, idempotency_key="same"),
     )
     assert [kind for kind, _ in outcomes] == ["ok", "ok"]
     assert outcomes[0][1].pk == outcomes[1][1].pk
@@ -55,8 +55,8 @@ def test_a_redemption_racing_a_refund_never_goes_below_zero(funded_member):
 
     def target(i):
         if i == 0:
-            return services.refund_purchase(purchase_id=purchase.pk, amount="500.00")
-        return services.redeem_points(member_id=funded_member.pk, points=300)
+            return refund_purchase(purchase_id=purchase.pk, amount="500.00")
+        return redeem_points(member_id=funded_member.pk, points=300)
 
     race(2, target)
     assert balance(funded_member) >= 0
@@ -70,7 +70,7 @@ def test_concurrent_purchases_with_the_same_order_id_record_one(transactional_db
     members = [MemberFactory() for _ in range(4)]
     outcomes = race(
         4,
-        lambda i: services.record_purchase(
+        lambda i: record_purchase(
             channel="web", order_id="dup", amount="10.00", member_id=members[i].pk
         ),
     )

@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Member, Tier
-from rewards import config, services
+from rewards.earning import config
 from rewards.models import Channel, EarnRule, Program
+from rewards.purchases.recording import record_purchase
 from tests.conftest import on_postgresql, skip_unless_postgresql
 from tests.factories import ChannelFactory, EarnRuleFactory, TierFactory, UserFactory
 from tests.helpers import run_at_once
@@ -25,7 +26,7 @@ SETTINGS_TABLES = ("rewards_program", "rewards_channel", "rewards_earnrule", "me
 
 
 def buy(member, order_id: str, amount: str = "10.00", channel: str = "web") -> int:
-    purchase = services.record_purchase(
+    purchase = record_purchase(
         channel=channel, order_id=order_id, amount=amount, member_id=member.pk
     )
     return purchase.points_earned

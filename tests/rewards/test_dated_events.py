@@ -9,8 +9,13 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 from reporting import services as finance
-from rewards import actions, allocation, services
+from rewards.actions.services import record_action
+from rewards.adjustments.services import adjust_or_request, approve_adjustment
 from rewards.models import ActionRule, LedgerEntry, Program, Purchase
+from rewards.purchases import allocation
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_points, redeem_reward
 from tests.factories import RewardFactory
 from tests.helpers import assert_ledger_consistent, balance
 from tests.reporting.helpers import moment
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("web")
 
 
 def buy(member, amount="1000.00", when=None, order_id="A1"):
-    return services.record_purchase(
+    return record_purchase(
         channel="web",
         order_id=order_id,
         amount=amount,
@@ -59,7 +64,7 @@ def test_a_sale_keeps_the_estimate_of_its_day(whole_point, member):
 def test_partial_refunds_take_back_exactly_the_allocation(whole_point, member):
     purchase = buy(member, amount="1000.00")
     shares = [
-        services.refund_purchase(
+        refund_purchase(
             purchase_id=purchase.pk, amount=amount, refunded_at=moment(2025, 3, 2)
         ).allocated_to_points
         for amount in ("333.33", "333.33", "333.34")
@@ -74,7 +79,7 @@ def test_the_migration_allocates_existing_sales_as_the_reports_did(whole_point, 
 
     migration = importlib.import_module("rewards.migrations.0012_allocation_at_sale")
     purchase = buy(member)
-    refund = services.refund_purchase(
+    refund = refund_purchase(
         purchase_id=purchase.pk, amount="500.00", refunded_at=moment(2025, 3, 2)
     )
     Purchase.objects.filter(pk=purchase.pk).update(allocated_to_points=0, allocation_rate=None)
@@ -88,7 +93,7 @@ def test_the_migration_allocates_existing_sales_as_the_reports_did(whole_point, 
 def test_a_redemption_is_dated_when_it_happened(whole_point, member):
     buy(member)
     reward = RewardFactory(points_cost=40)
-    redemption = services.redeem_reward(
+    redemption = redeem_reward(
         member_id=member.pk, reward_id=reward.pk, effective_at=moment(2025, 3, 5)
     )
     entry = LedgerEntry.objects.get(redemption=redemption)
@@ -98,22 +103,20 @@ def test_a_redemption_is_dated_when_it_happened(whole_point, member):
 def test_a_redemption_in_the_future_or_before_the_earliest_date_is_refused(whole_point, member):
     buy(member)
     with pytest.raises(ApplicationError, match="cannot be in the future"):
-        services.redeem_points(
+        redeem_points(
             member_id=member.pk, points=10, effective_at=timezone.now() + timedelta(days=1)
         )
     with pytest.raises(ApplicationError, match="cannot be before 2000-01-01"):
-        services.redeem_points(member_id=member.pk, points=10, effective_at=moment(1999, 12, 31))
+        redeem_points(member_id=member.pk, points=10, effective_at=moment(1999, 12, 31))
     assert balance(member) == 100
 
 
 def test_a_cancellation_is_dated_and_never_before_its_redemption(whole_point, member):
     buy(member)
-    redemption = services.redeem_points(
-        member_id=member.pk, points=30, effective_at=moment(2025, 3, 5)
-    )
+    redemption = redeem_points(member_id=member.pk, points=30, effective_at=moment(2025, 3, 5))
     with pytest.raises(ApplicationError, match="cannot be before the redemption"):
-        services.cancel_redemption(redemption_id=redemption.pk, effective_at=moment(2025, 3, 4))
-    services.cancel_redemption(redemption_id=redemption.pk, effective_at=moment(2025, 3, 6))
+        cancel_redemption(redemption_id=redemption.pk, effective_at=moment(2025, 3, 4))
+    cancel_redemption(redemption_id=redemption.pk, effective_at=moment(2025, 3, 6))
     entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.REDEEM_CANCEL)
     assert entry.effective_at == moment(2025, 3, 6)
     assert balance(member) == 100
@@ -123,16 +126,12 @@ def test_a_cancellation_is_dated_and_never_before_its_redemption(whole_point, me
 def test_a_refund_cannot_be_dated_before_its_purchase(whole_point, member):
     purchase = buy(member)
     with pytest.raises(ApplicationError, match="cannot be before the purchase"):
-        services.refund_purchase(
-            purchase_id=purchase.pk, amount="10.00", refunded_at=moment(2025, 2, 28)
-        )
+        refund_purchase(purchase_id=purchase.pk, amount="10.00", refunded_at=moment(2025, 2, 28))
 
 
 def test_an_action_is_dated_when_it_happened(whole_point, member):
     ActionRule.objects.create(name="Review", code="review", points=25)
-    entry = actions.record_action(
-        member_id=member.pk, code="review", occurred_at=moment(2025, 4, 1)
-    )
+    entry = record_action(member_id=member.pk, code="review", occurred_at=moment(2025, 4, 1))
     assert entry.effective_at == moment(2025, 4, 1)
 
 
@@ -140,12 +139,10 @@ def test_a_back_dated_redemption_spends_points_that_expired_since(program, membe
     program.expiry_policy, program.expiry_months = Program.Expiry.FIXED, 1
     program.save()
     buy(member, amount="50.00", when=moment(2025, 3, 1))  # expires 2025-04-01
-    redemption = services.redeem_points(
-        member_id=member.pk, points=50, effective_at=moment(2025, 3, 20)
-    )
+    redemption = redeem_points(member_id=member.pk, points=50, effective_at=moment(2025, 3, 20))
     assert redemption.points == 50
     with pytest.raises(ApplicationError, match="not enough points"):
-        services.redeem_points(member_id=member.pk, points=1)
+        redeem_points(member_id=member.pk, points=1)
 
 
 def test_it_validates_ownership_a_dated_redemption_takes_only_the_members_points(
@@ -154,7 +151,7 @@ def test_it_validates_ownership_a_dated_redemption_takes_only_the_members_points
     buy(member)
     buy(other_member, order_id="B1")
     with pytest.raises(ApplicationError, match="not enough points"):
-        services.redeem_points(member_id=member.pk, points=150, effective_at=moment(2025, 3, 5))
+        redeem_points(member_id=member.pk, points=150, effective_at=moment(2025, 3, 5))
     assert (balance(member), balance(other_member)) == (100, 100)
 
 
@@ -171,20 +168,19 @@ def test_the_rate_in_force_is_the_latest_recorded_on_its_day():
 def test_a_large_adjustment_is_dated_when_it_happened_though_approved_later(member):
     from django.contrib.auth.models import Permission
 
-    from rewards import adjustments
     from tests.factories import UserFactory
 
     requester = UserFactory(email="req@example.com", is_staff=True, is_superuser=True)
     approver = UserFactory(email="app@example.com", is_staff=True)
     approver.user_permissions.add(Permission.objects.get(codename="approve_adjustmentrequest"))
-    request = adjustments.adjust_or_request(
+    request = adjust_or_request(
         member_id=member.pk,
         points=20_000,
         note="a till's lost day",
         user=requester,
         effective_at=moment(2025, 3, 3),
     )
-    approved = adjustments.approve_adjustment(request_id=request.pk, user=approver)
+    approved = approve_adjustment(request_id=request.pk, user=approver)
     assert approved.entry.effective_at == moment(2025, 3, 3)
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from rewards import services
+from rewards.earning.quotes import quote_points
 from rewards.models import EarnRule, Program, Purchase
 from tests.factories import ChannelFactory, EarnRuleFactory
 
@@ -20,7 +20,7 @@ def at(y, m, d, h=12):
 def quote(**kwargs):
     kwargs.setdefault("channel", "web")
     kwargs.setdefault("purchased_at", at(2026, 3, 4))  # a Wednesday
-    return services.quote_points(**kwargs)
+    return quote_points(**kwargs)
 
 
 pytestmark = pytest.mark.usefixtures("web")

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from rewards import services
+from rewards.expiry.services import expire_points
 from rewards.models import LedgerEntry, PointLot
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 from tests.helpers import assert_ledger_consistent, balance, race
@@ -20,7 +22,7 @@ def pg(transactional_db):
 
 
 def fund(member, points, *, expires_at, order_id):
-    purchase = services.record_purchase(
+    purchase = record_purchase(
         channel="web", order_id=order_id, amount=f"{points}.00", member_id=member.pk
     )
     PointLot.objects.filter(purchase=purchase).update(expires_at=expires_at)
@@ -33,7 +35,7 @@ def test_two_expiry_runs_at_the_same_time_expire_each_point_once(pg):
         fund(member, 10, expires_at=past, order_id=f"{member.pk}-a")
         fund(member, 5, expires_at=past, order_id=f"{member.pk}-b")
 
-    outcomes = race(2, lambda i: services.expire_points(batch_size=3))
+    outcomes = race(2, lambda i: expire_points(batch_size=3))
 
     assert [kind for kind, _ in outcomes] == ["ok", "ok"]
     assert sum(result["points"] for _, result in outcomes) == 12 * 15
@@ -51,8 +53,8 @@ def test_a_redemption_racing_expiry_never_spends_an_expired_point_nor_loses_one(
 
     def target(i):
         if i == 0:  # the run that sees the first lots as due (its cut-off is past their date)
-            return services.expire_points(as_of=soon + timedelta(seconds=1), batch_size=2)
-        return services.redeem_points(member_id=members[i - 1].pk, points=120)
+            return expire_points(as_of=soon + timedelta(seconds=1), batch_size=2)
+        return redeem_points(member_id=members[i - 1].pk, points=120)
 
     outcomes = race(len(members) + 1, target)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from rewards.importing import ImportRejected, Options, import_purchases, parsing
+from rewards.importing import ImportRejected, Options, import_purchases, values
 from rewards.models import Purchase
 from rewards.validation import Limits
 
@@ -64,10 +64,10 @@ def test_the_merchants_own_limits_apply_to_the_import(tmp_path, program):
 
 def test_the_parser_reads_the_shops_formats_then_checks_the_range():
     limits = Limits()
-    assert parsing.parse_amount("€1,234.50", limits=limits) == (Decimal("1234.50"), "")
-    assert parsing.parse_amount("0", limits=limits, label="tax", allow_zero=True)[0] == 0
+    assert values.parse_amount("€1,234.50", limits=limits) == (Decimal("1234.50"), "")
+    assert values.parse_amount("0", limits=limits, label="tax", allow_zero=True)[0] == 0
     with pytest.raises(ValueError, match="The tax must not be negative"):
-        parsing.parse_amount("-1", limits=limits, label="tax", allow_zero=True)
+        values.parse_amount("-1", limits=limits, label="tax", allow_zero=True)
 
 
 def test_it_validates_ownership_a_refused_row_changes_no_member(tmp_path, member):

@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 from members.models import Member
-from rewards import services
 from rewards.importing import ImportFileError, ImportRejected, Options, import_purchases
 from rewards.models import LedgerEntry, PointLot, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_points
 from tests.factories import EarnRuleFactory, MemberFactory, TierFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
@@ -61,7 +63,7 @@ def test_an_import_creates_the_purchase_the_member_and_points_dated_at_the_purch
 def test_an_imported_purchase_is_written_exactly_as_the_service_writes_it(tmp_path, member):
     EarnRuleFactory(name="Weekend", weekdays="6,7")
     when = timezone.now() - timedelta(days=40)
-    live = services.record_purchase(
+    live = record_purchase(
         channel="web", order_id="LIVE", amount="57.31", member_id=member.pk, purchased_at=when
     )
     path = csv_file(tmp_path, f"IMP,{member.email},,{when.isoformat()},57.31,EUR,completed,\n")
@@ -184,11 +186,9 @@ def test_an_opt_in_program_records_unknown_customers_without_a_member(tmp_path, 
 def test_a_member_with_a_debt_has_it_settled_as_the_service_would(tmp_path, member, program):
     program.allow_negative_balance = True
     program.save()
-    bought = services.record_purchase(
-        channel="web", order_id="X", amount="30.00", member_id=member.pk
-    )
-    services.redeem_points(member_id=member.pk, points=30)
-    services.refund_purchase(purchase_id=bought.pk, amount="30.00")
+    bought = record_purchase(channel="web", order_id="X", amount="30.00", member_id=member.pk)
+    redeem_points(member_id=member.pk, points=30)
+    refund_purchase(purchase_id=bought.pk, amount="30.00")
     assert balance(member) == -30
     path = csv_file(tmp_path, f"A1,{member.email},,{days_ago(3)},50.00,EUR,,\n")
     run(path)
@@ -254,9 +254,9 @@ def test_a_customer_in_many_batches_is_looked_up_once_and_keeps_their_tier(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from rewards.importing import importer
+    from rewards.importing import members
 
-    monkeypatch.setattr(importer, "MEMBER_CACHE", remembered)  # 2: forgets all the time
+    monkeypatch.setattr(members, "MEMBER_CACHE", remembered)  # 2: forgets all the time
     gold = TierFactory(name="Gold", threshold=Decimal("100000"), earn_multiplier=Decimal("2"))
     vip = MemberFactory(email="vip@example.com", tier=gold)
     body = "".join(
@@ -285,7 +285,7 @@ def test_an_order_recorded_by_someone_else_during_the_import_rolls_it_all_back(
 
     def meanwhile(self, scratch):  # after the checks, before the rows are written
         create_members(self, scratch)
-        services.record_purchase(channel="web", order_id="A5", amount="1.00")
+        record_purchase(channel="web", order_id="A5", amount="1.00")
 
     monkeypatch.setattr(Importer, "_create_members", meanwhile)
     body = "".join(f"A{i},a@example.com,,{days_ago(3)},10.00,EUR,,\n" for i in range(9))

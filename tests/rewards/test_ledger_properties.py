@@ -12,8 +12,12 @@ from hypothesis import strategies as st
 
 from loyalty.errors import ApplicationError
 from members.models import Member
-from rewards import services
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.release import release_pending_points
 from rewards.models import LedgerEntry, PointLot, Program, Redemption
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import cancel_redemption, redeem_points, use_redemption
 from rewards.selectors import ledger_drift
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
 
@@ -61,7 +65,7 @@ def apply(op, members, purchases, step):
     member = members[step % len(members)]
     if name == "earn":
         purchases.append(
-            services.record_purchase(
+            record_purchase(
                 channel="web",
                 order_id=f"P{step}",
                 amount=f"{a}.{b % 100:02d}",
@@ -70,15 +74,15 @@ def apply(op, members, purchases, step):
             )
         )
     elif name == "redeem":
-        services.redeem_points(member_id=member.pk, points=a)
+        redeem_points(member_id=member.pk, points=a)
     elif name == "cancel":
         redemptions = list(Redemption.objects.order_by("pk"))
         if redemptions:
-            services.cancel_redemption(redemption_id=redemptions[a % len(redemptions)].pk)
+            cancel_redemption(redemption_id=redemptions[a % len(redemptions)].pk)
     elif name == "use":
         redemptions = list(Redemption.objects.order_by("pk"))
         if redemptions:
-            services.use_redemption(code=redemptions[a % len(redemptions)].code)
+            use_redemption(code=redemptions[a % len(redemptions)].code)
     elif name == "refund" and purchases:
         purchase = purchases[a % len(purchases)]
         purchase.refresh_from_db()
@@ -88,11 +92,11 @@ def apply(op, members, purchases, step):
                 min(left, (purchase.amount * b / 100).quantize(purchase.amount)),
                 purchase.amount.__class__("0.01"),
             )
-            services.refund_purchase(purchase_id=purchase.pk, amount=min(amount, left))
+            refund_purchase(purchase_id=purchase.pk, amount=min(amount, left))
     elif name == "adjust" and a != 0:
-        services.adjust_points(member_id=member.pk, points=a, reason="property test")
+        adjust_points(member_id=member.pk, points=a, reason="property test")
     elif name == "release":
-        services.release_pending_points(now=timezone.now() + timedelta(days=a))
+        release_pending_points(now=timezone.now() + timedelta(days=a))
 
 
 @pytest.mark.django_db

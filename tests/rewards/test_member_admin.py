@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Member
-from rewards import services
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 from tests.conftest import skip_unless_postgresql
 from tests.factories import MemberFactory, UserFactory
 from tests.helpers import assert_ledger_consistent, balance, form_data, run_at_once
@@ -30,9 +31,7 @@ def change_url(member) -> str:
 
 
 def buy(member, order_id, amount="25.00"):
-    return services.record_purchase(
-        channel="web", order_id=order_id, amount=amount, member_id=member.pk
-    )
+    return record_purchase(channel="web", order_id=order_id, amount=amount, member_id=member.pk)
 
 
 def test_saving_a_member_keeps_the_points_earned_since_the_page_was_opened(client, staff):
@@ -140,7 +139,7 @@ def test_every_admin_that_can_change_a_row_saves_only_the_changed_fields(rf, sta
     from django.contrib import admin
 
     from loyalty.admin_mixins import ChangedFieldsAdmin
-    from rewards.apiadmin import ApiKeyAdmin  # saves its name and scopes by hand
+    from rewards.admin.api import ApiKeyAdmin  # saves its name and scopes by hand
 
     request = rf.get("/admin/")
     request.user = staff
@@ -157,7 +156,7 @@ def test_every_admin_that_can_change_a_row_saves_only_the_changed_fields(rf, sta
 def test_saving_a_redemption_page_writes_nothing_over_its_status(client, staff):
     member = MemberFactory()
     buy(member, "S1", "200.00")
-    redemption = services.redeem_points(member_id=member.pk, points=50)
+    redemption = redeem_points(member_id=member.pk, points=50)
     url = reverse("admin:rewards_redemption_change", args=[redemption.pk])
     client.force_login(staff)
     data = form_data(client.get(url).content.decode())

@@ -7,8 +7,13 @@ import pytest
 from django.utils import timezone
 
 from reporting import reports
-from rewards import services, validation
+from rewards import validation
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.services import expire_points
 from rewards.models import LedgerEntry, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_points
 from tests.factories import MemberFactory
 from tests.helpers import assert_ledger_consistent, balance
 
@@ -31,23 +36,23 @@ def test_the_largest_values_many_times_keep_every_total_and_report_working(wides
     now = timezone.now()
     for index in range(TIMES):
         when = now - timedelta(days=800 if index % 2 else 1)  # half of them expired since
-        purchase = services.record_purchase(
+        purchase = record_purchase(
             channel="web",
             order_id=f"MAX-{index}",
             amount=validation.HARD_MAX_AMOUNT,
             member_id=member.pk,
             purchased_at=when,
         )
-        services.adjust_points(
+        adjust_points(
             member_id=member.pk, points=validation.HARD_MAX_POINTS, reason="largest adjustment"
         )
     assert purchase.points_earned == 99_999_999
-    services.refund_purchase(purchase_id=purchase.pk, amount=validation.HARD_MAX_AMOUNT)
+    refund_purchase(purchase_id=purchase.pk, amount=validation.HARD_MAX_AMOUNT)
     for _ in range(3):
-        services.redeem_points(member_id=member.pk, points=validation.HARD_MAX_POINTS)
-    services.adjust_points(member_id=other.pk, points=5, reason="a member of normal size")
+        redeem_points(member_id=member.pk, points=validation.HARD_MAX_POINTS)
+    adjust_points(member_id=other.pk, points=5, reason="a member of normal size")
 
-    result = services.expire_points()
+    result = expire_points()
     expired = LedgerEntry.objects.get(member=member, kind=LedgerEntry.Kind.EXPIRE)
     assert result["points"] == -expired.points > 2**31  # one entry for 25 full lots
 

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from rewards import services
-from rewards.ledger import Posting
+from rewards.adjustments.services import adjust_points
+from rewards.ledger.postings import Posting
 from rewards.models import LedgerEntry, LotMovement, PointLot
+from rewards.purchases.recording import record_purchase
 from tests.conftest import on_postgresql
 from tests.helpers import assert_ledger_consistent, balance, pending
 
@@ -41,14 +42,14 @@ def test_a_credit_to_one_new_lot_writes_what_the_general_path_writes(
     program.save()
     when = timezone.now() - timedelta(days=1)
     with CaptureQueriesContext(connection) as captured:
-        services.record_purchase(
+        record_purchase(
             channel="web", order_id="A1", amount="42.00", member_id=member.pk, purchased_at=when
         )
     one_statement = [q for q in captured.captured_queries if q["sql"].startswith("WITH e AS")]
     assert len(one_statement) == (1 if on_postgresql() else 0)
 
     monkeypatch.setattr(Posting, "_one_new_lot", lambda self: False)  # the general path
-    services.record_purchase(
+    record_purchase(
         channel="web", order_id="A2", amount="42.00", member_id=other_member.pk, purchased_at=when
     )
     assert written(member) == written(other_member)
@@ -57,7 +58,7 @@ def test_a_credit_to_one_new_lot_writes_what_the_general_path_writes(
 
 
 def test_an_adjustment_credit_returns_a_saved_entry_linked_to_its_lot(member):
-    entry = services.adjust_points(member_id=member.pk, points=30, reason="welcome")
+    entry = adjust_points(member_id=member.pk, points=30, reason="welcome")
     assert entry.pk == LedgerEntry.objects.get(member=member).pk
     lot = PointLot.objects.get(member=member)
     assert (lot.entry_id, lot.points, lot.remaining) == (entry.pk, 30, 30)

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 from members.models import Member
-from rewards import services
+from rewards.adjustments.services import adjust_points
+from rewards.expiry.release import release_pending_points
 from rewards.models import LedgerEntry, PointLot, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 from tests.factories import ChannelFactory
 from tests.helpers import assert_ledger_consistent, balance, pending
 
@@ -19,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("web")
 
 def buy(member, amount="100.00", order_id="A1", **kwargs):
     kwargs.setdefault("channel", "web")
-    return services.record_purchase(
+    return record_purchase(
         order_id=order_id, amount=amount, member_id=member.pk if member else None, **kwargs
     )
 
@@ -71,7 +74,7 @@ def test_a_duplicate_order_in_a_callers_transaction_rolls_back_only_the_purchase
 ):
     buy(member)
     with transaction.atomic():
-        services.adjust_points(member_id=other_member.pk, points=5, reason="welcome")
+        adjust_points(member_id=other_member.pk, points=5, reason="welcome")
         with pytest.raises(ApplicationError, match="order A1 on channel web") as exc:
             buy(other_member, order_id=" A1 ", channel=" web ", amount="50.00")
         assert exc.value.code == "duplicate_order"
@@ -140,7 +143,7 @@ def test_points_stay_pending_during_the_return_window(member, program):
     buy(member)
     assert (balance(member), pending(member)) == (0, 100)
     with pytest.raises(ApplicationError, match="not enough points"):
-        services.redeem_points(member_id=member.pk, points=10)
+        redeem_points(member_id=member.pk, points=10)
     assert_ledger_consistent()
 
 
@@ -148,11 +151,11 @@ def test_pending_points_are_released_when_the_window_has_passed(member, program)
     program.return_window_days = 30
     program.save()
     buy(member)
-    assert services.release_pending_points(now=timezone.now() + timedelta(days=29))["points"] == 0
-    result = services.release_pending_points(now=timezone.now() + timedelta(days=31))
+    assert release_pending_points(now=timezone.now() + timedelta(days=29))["points"] == 0
+    result = release_pending_points(now=timezone.now() + timedelta(days=31))
     assert result == {"members": 1, "points": 100}
     assert (balance(member), pending(member)) == (100, 0)
-    assert services.release_pending_points(now=timezone.now() + timedelta(days=31))["points"] == 0
+    assert release_pending_points(now=timezone.now() + timedelta(days=31))["points"] == 0
     assert_ledger_consistent()
 
 

@@ -5,21 +5,21 @@ from decimal import Decimal
 import pytest
 
 from loyalty.errors import ApplicationError
-from rewards import services
 from rewards.models import LedgerEntry, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
+from rewards.redemptions.services import redeem_points
 from tests.helpers import assert_ledger_consistent, balance, pending
 
 pytestmark = pytest.mark.usefixtures("web")
 
 
 def buy(member, amount="100.00", order_id="A1"):
-    return services.record_purchase(
-        channel="web", order_id=order_id, amount=amount, member_id=member.pk
-    )
+    return record_purchase(channel="web", order_id=order_id, amount=amount, member_id=member.pk)
 
 
 def refund(purchase, amount, **kwargs):
-    return services.refund_purchase(purchase_id=purchase.pk, amount=amount, **kwargs)
+    return refund_purchase(purchase_id=purchase.pk, amount=amount, **kwargs)
 
 
 def test_a_full_refund_reverses_every_point(member):
@@ -59,7 +59,7 @@ def test_a_refund_above_what_is_left_is_refused(member):
 
 def test_a_refund_of_spent_points_records_the_shortfall(member):
     purchase = buy(member)
-    services.redeem_points(member_id=member.pk, points=70)
+    redeem_points(member_id=member.pk, points=70)
     result = refund(purchase, "100.00")
     assert (result.points_reversed, result.shortfall) == (30, 70)
     assert balance(member) == 0
@@ -72,7 +72,7 @@ def test_a_refund_of_spent_points_leaves_a_debt_when_allowed(member, program):
     program.allow_negative_balance = True
     program.save()
     purchase = buy(member)
-    services.redeem_points(member_id=member.pk, points=70)
+    redeem_points(member_id=member.pk, points=70)
     refund(purchase, "100.00")
     assert balance(member) == -70
     assert_ledger_consistent()
@@ -82,11 +82,11 @@ def test_the_next_earning_settles_the_debt(member, program):
     program.allow_negative_balance = True
     program.save()
     purchase = buy(member)
-    services.redeem_points(member_id=member.pk, points=70)
+    redeem_points(member_id=member.pk, points=70)
     refund(purchase, "100.00")
     buy(member, amount="100.00", order_id="A2")
     assert balance(member) == 30
-    services.redeem_points(member_id=member.pk, points=30)
+    redeem_points(member_id=member.pk, points=30)
     assert balance(member) == 0
     assert_ledger_consistent()
 
@@ -124,8 +124,6 @@ def test_a_refund_reverses_points_at_the_purchase_rate(member):
 
 def test_it_validates_ownership_a_refund_touches_only_the_buyer(member, other_member):
     purchase = buy(member)
-    services.record_purchase(
-        channel="web", order_id="B1", amount="50.00", member_id=other_member.pk
-    )
+    record_purchase(channel="web", order_id="B1", amount="50.00", member_id=other_member.pk)
     refund(purchase, "100.00")
     assert balance(other_member) == 50

@@ -5,8 +5,9 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from loyalty.celery import app
-from rewards import services
+from rewards.expiry.services import apply_expiry_policy_to_open_lots
 from rewards.models import ExpiryPolicyChange, PointLot, Program
+from rewards.purchases.recording import record_purchase
 from tests.factories import UserFactory
 
 SCHEDULED = {
@@ -58,7 +59,7 @@ def test_the_expiry_pages_open(staff_client, model):
 def test_the_admin_action_applies_the_policy_and_records_who_did_it(
     staff_client, program, member, web
 ):
-    services.record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
     Program.objects.filter(pk=program.pk).update(expiry_policy=Program.Expiry.NEVER)
     response = staff_client.post(
         reverse("admin:rewards_program_changelist"),
@@ -74,9 +75,9 @@ def test_the_admin_action_applies_the_policy_and_records_who_did_it(
 def test_it_validates_ownership_the_policy_action_changes_no_members_points(
     staff_client, program, member, other_member, web
 ):
-    services.record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
-    services.record_purchase(channel="web", order_id="2", amount="20.00", member_id=other_member.pk)
-    services.apply_expiry_policy_to_open_lots(user=staff_client.staff)
+    record_purchase(channel="web", order_id="1", amount="10.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="2", amount="20.00", member_id=other_member.pk)
+    apply_expiry_policy_to_open_lots(user=staff_client.staff)
     assert sorted(PointLot.objects.values_list("member_id", "remaining")) == sorted(
         [(member.pk, 10), (other_member.pk, 20)]
     )

@@ -10,8 +10,12 @@ from hypothesis import strategies as st
 
 from loyalty.errors import ApplicationError
 from members.validation import check_birthday
-from rewards import services, validation
+from rewards import validation
+from rewards.adjustments.services import adjust_points
+from rewards.earning.rules import calculate, most_points
 from rewards.models import LedgerEntry, PointLot, Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 from rewards.selectors import member_balance
 from tests.factories import ProgramFactory
 
@@ -123,9 +127,7 @@ def test_the_limits_are_the_programs_and_a_merchant_can_change_them(db):
 
 def test_a_purchase_over_the_maximum_writes_nothing(member, web):
     with pytest.raises(ApplicationError, match="at most 1,000,000.00") as error:
-        services.record_purchase(
-            channel="web", order_id="big", amount="9999999999.99", member_id=member.pk
-        )
+        record_purchase(channel="web", order_id="big", amount="9999999999.99", member_id=member.pk)
     assert error.value.code == "over_limit"
     assert Purchase.objects.count() == 0
     assert LedgerEntry.objects.count() == 0
@@ -133,7 +135,7 @@ def test_a_purchase_over_the_maximum_writes_nothing(member, web):
 
 def test_a_purchase_dated_before_the_earliest_date_is_refused(member, web):
     with pytest.raises(ApplicationError, match="purchase date cannot be before 2000-01-01"):
-        services.record_purchase(
+        record_purchase(
             channel="web",
             order_id="old",
             amount="10.00",
@@ -145,7 +147,7 @@ def test_a_purchase_dated_before_the_earliest_date_is_refused(member, web):
 
 def test_an_adjustment_of_more_points_than_the_maximum_is_refused(member):
     with pytest.raises(ApplicationError, match="at most 1,000,000"):
-        services.adjust_points(member_id=member.pk, points=9223372036854775807, reason="typo")
+        adjust_points(member_id=member.pk, points=9223372036854775807, reason="typo")
     assert LedgerEntry.objects.count() == 0
 
 
@@ -158,7 +160,7 @@ def test_a_birthday_in_the_future_or_too_long_ago_is_refused(day, says):
 
 
 def test_the_balance_does_not_count_points_past_their_expiry_before_the_job_runs(member, web):
-    services.record_purchase(channel="web", order_id="1", amount="100.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="100.00", member_id=member.pk)
     lot = PointLot.objects.get(member=member)
     lot.expires_at = timezone.now() - timedelta(hours=1)
     lot.save(update_fields=["expires_at"])
@@ -167,13 +169,13 @@ def test_the_balance_does_not_count_points_past_their_expiry_before_the_job_runs
     assert member.points_balance == 100  # the cache keeps them until the job writes them off
     assert (balance.points, balance.spendable, balance.lapsed) == (0, 0, 100)
     with pytest.raises(ApplicationError, match="not enough points"):
-        services.redeem_points(member_id=member.pk, points=1)
+        redeem_points(member_id=member.pk, points=1)
 
 
 def test_it_validates_ownership_a_balance_counts_only_the_members_own_lots(
     member, other_member, web
 ):
-    services.record_purchase(channel="web", order_id="1", amount="40.00", member_id=member.pk)
+    record_purchase(channel="web", order_id="1", amount="40.00", member_id=member.pk)
     assert member_balance(other_member).points == 0
     assert member_balance(member).spendable == 40
 
@@ -250,9 +252,7 @@ def test_an_adjustment_above_the_large_points_needs_approval_either_way():
 
 
 def test_the_ceiling_formula_with_the_defaults():
-    from rewards import earning
-
-    most = earning.most_points(
+    most = most_points(
         max_amount=Decimal("1000000.00"),
         earn_points=1,
         earn_per_amount=Decimal("1.00"),
@@ -283,7 +283,6 @@ def test_the_ceiling_formula_bounds_what_a_purchase_earns(
 ):
     """The documented arithmetic is an upper bound of the real calculation, whatever the
     settings: the admin's checks of programs, rules and tiers can rely on it."""
-    from rewards import earning
     from rewards.models import Channel, EarnRule, Program
 
     program = Program(
@@ -294,7 +293,7 @@ def test_the_ceiling_formula_bounds_what_a_purchase_earns(
     ]
     rules += [EarnRule(name=f"b{i}", kind="bonus", bonus_points=b) for i, b in enumerate(bonuses)]
     amount = Decimal(amount_cents) / 100
-    result = earning.calculate(
+    result = calculate(
         program=program,
         rules=rules,
         channel=Channel(code="web", earns_points=True),
@@ -302,7 +301,7 @@ def test_the_ceiling_formula_bounds_what_a_purchase_earns(
         purchased_at=timezone.now(),
         tier_multiplier=tier,
     )
-    most = earning.most_points(
+    most = most_points(
         max_amount=amount,
         earn_points=earn_points,
         earn_per_amount=Decimal(cents) / 100,
@@ -320,9 +319,7 @@ def test_a_purchase_that_would_earn_past_the_ceiling_is_refused(member, web, pro
     program.save()
     EarnRule.objects.create(name="Typo x100", multiplier=Decimal("100"))  # around the admin
     with pytest.raises(ApplicationError, match="would earn must be at most 100,000,000"):
-        services.record_purchase(
-            channel="web", order_id="X", amount="5000000.00", member_id=member.pk
-        )
+        record_purchase(channel="web", order_id="X", amount="5000000.00", member_id=member.pk)
     assert not Purchase.objects.exists()
 
 

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.db import connections
 
 from loyalty.errors import ApplicationError
-from rewards import services
+from rewards.purchases.recording import record_purchase
+from rewards.redemptions.services import redeem_points
 from rewards.selectors import ledger_drift
 from tests.conftest import skip_unless_postgresql
 from tests.factories import ChannelFactory, MemberFactory, ProgramFactory
@@ -35,11 +36,11 @@ def test_verify_ledger_reports_no_drift_while_purchases_and_redemptions_commit(s
         try:
             while not stop.is_set():
                 n += 1
-                services.record_purchase(
+                record_purchase(
                     channel="web", order_id=f"{index}-{n}", amount="20.00", member_id=member.pk
                 )
                 with contextlib.suppress(ApplicationError):
-                    services.redeem_points(member_id=member.pk, points=15)
+                    redeem_points(member_id=member.pk, points=15)
         except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread
             errors.append(exc)
         finally:
@@ -70,6 +71,6 @@ def test_verify_ledger_reports_no_drift_while_purchases_and_redemptions_commit(s
 
 def test_it_validates_ownership_verify_ledger_of_one_member_reads_only_that_member(shoppers):
     first, second = shoppers[:2]
-    services.record_purchase(channel="web", order_id="A", amount="5.00", member_id=first.pk)
+    record_purchase(channel="web", order_id="A", amount="5.00", member_id=first.pk)
     assert ledger_drift([second.pk]) == []
     assert ledger_drift([first.pk]) == []

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from loyalty.errors import not_found
 from members.models import Member
-from rewards.apimodels import ApiKey
+from rewards.models import ApiKey
 
 from ..auth import ApiKeyAuthentication, HasScope
 from ..filters import Query

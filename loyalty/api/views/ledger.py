@@ -3,7 +3,7 @@
 from rest_framework import status
 from rest_framework.response import Response
 
-from rewards import actions
+from rewards.actions.services import record_action
 from rewards.models import LedgerEntry
 
 from .. import filters
@@ -25,9 +25,7 @@ class ActionView(IntegrationView):
     def post(self, request):
         data = s.ActionIn(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = actions.record_action(
-            **data.validated_data, idempotency_key=self.idempotency_key(request)
-        )
+        entry = record_action(**data.validated_data, idempotency_key=self.idempotency_key(request))
         return Response(s.LedgerEntryOut(entry).data, status=status.HTTP_201_CREATED)
 
 

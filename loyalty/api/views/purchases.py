@@ -5,8 +5,11 @@ from rest_framework.response import Response
 
 from members.models import Member
 from referrals.checkout import refer_at_checkout
-from rewards import selectors, services
+from rewards import selectors
+from rewards.earning.quotes import quote_points
 from rewards.models import Purchase
+from rewards.purchases.recording import record_purchase
+from rewards.purchases.refunds import refund_purchase
 
 from .. import filters
 from .. import purchase_serializers as s
@@ -42,7 +45,7 @@ class PurchaseView(SyncListView):
     def post(self, request):
         values = PURCHASE_IN.validate(request.data)
         code = values.pop("referral_code", None)
-        purchase = services.record_purchase(**values)
+        purchase = record_purchase(**values)
         body = PURCHASE_OUT.represent(purchase)
         body["referral"] = None if code is None else referral_outcome(purchase, code)
         return Response(body, status=status.HTTP_201_CREATED)
@@ -67,7 +70,7 @@ class QuoteView(IntegrationView):
     def post(self, request):
         data = s.BasketIn(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.quote_points(**data.validated_data)
+        result = quote_points(**data.validated_data)
         member_id = data.validated_data.get("member_id")
         member = Member.objects.filter(pk=member_id).first() if member_id else None
         return Response(
@@ -102,5 +105,5 @@ class RefundView(IntegrationView):
     def post(self, request, purchase_id: int):
         data = s.RefundIn(data=request.data)
         data.is_valid(raise_exception=True)
-        refund = services.refund_purchase(purchase_id=purchase_id, **data.validated_data)
+        refund = refund_purchase(purchase_id=purchase_id, **data.validated_data)
         return Response(s.RefundOut(refund).data, status=status.HTTP_201_CREATED)

@@ -4,8 +4,13 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from loyalty.errors import not_found
-from rewards import services
 from rewards.models import Redemption
+from rewards.redemptions.services import (
+    cancel_redemption,
+    redeem_points,
+    redeem_reward,
+    use_redemption,
+)
 
 from .. import redemption_serializers as s
 from ..idempotency import idempotent
@@ -34,11 +39,11 @@ class RedeemView(IntegrationView):
         key = self.idempotency_key(request)
         when = {"effective_at": values.get("effective_at"), "idempotency_key": key}
         if "reward_id" in values:
-            redemption = services.redeem_reward(
+            redemption = redeem_reward(
                 member_id=values["member_id"], reward_id=values["reward_id"], **when
             )
         else:
-            redemption = services.redeem_points(
+            redemption = redeem_points(
                 member_id=values["member_id"], points=values["points"], **when
             )
         return Response(s.RedemptionOut(redemption).data, status=status.HTTP_201_CREATED)
@@ -62,7 +67,7 @@ class RedemptionConfirmView(IntegrationView):
         redemption = Redemption.objects.filter(pk=redemption_id).first()
         if redemption is None:
             raise not_found("redemption", redemption_id)
-        redemption = services.use_redemption(code=redemption.code)
+        redemption = use_redemption(code=redemption.code)
         return Response(s.RedemptionOut(redemption).data)
 
 
@@ -83,7 +88,7 @@ class RedemptionCancelView(IntegrationView):
     def post(self, request, redemption_id: int):
         data = s.CancelIn(data=request.data)
         data.is_valid(raise_exception=True)
-        redemption = services.cancel_redemption(
+        redemption = cancel_redemption(
             redemption_id=redemption_id,
             reason=data.validated_data.get("reason") or "cancelled through the API",
             effective_at=data.validated_data.get("effective_at"),
@@ -107,5 +112,5 @@ class RedemptionValidateView(IntegrationView):
     def post(self, request):
         data = s.ValidateCodeIn(data=request.data)
         data.is_valid(raise_exception=True)
-        redemption = services.use_redemption(code=data.validated_data["code"])
+        redemption = use_redemption(code=data.validated_data["code"])
         return Response(s.RedemptionOut(redemption).data)

@@ -1,8 +1,8 @@
 """award_birthdays: credit the birthday bonus to members whose birthday month is now."""
 
 from loyalty.commands import BaseCommand
-from rewards import actions
 
+from ...actions.services import award_birthday_bonuses
 from ._args import day
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = day(options["date"], option="--date")
-        result = actions.award_birthday_bonuses(today=today)
+        result = award_birthday_bonuses(today=today)
         self.stdout.write(
             "{awarded} birthday bonuses ({points} points), {refused} refused".format(**result)
         )

@@ -1,8 +1,8 @@
 """evaluate_tiers: re-evaluate every member's tier (upgrades, grace, downgrades, paid terms)."""
 
 from loyalty.commands import BaseCommand
-from members.tiers import start_of_day
-from rewards import tiering
+from rewards.tiers import services as tiers
+from rewards.tiers.measures import start_of_day
 
 from ._args import day, in_range
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         in_range(options["batch_size"], option="--batch-size", minimum=1, maximum=100_000)
         as_of_day = day(options["as_of"], option="--as-of", allow_future=True)
         as_of = start_of_day(as_of_day) if as_of_day else None
-        result = tiering.evaluate_tiers(as_of=as_of, batch_size=options["batch_size"])
+        result = tiers.evaluate_tiers(as_of=as_of, batch_size=options["batch_size"])
         self.stdout.write(
             "evaluated {members} members: {upgrades} up, {downgrades} down, "
             "{grace_started} into grace, {paid_ended} paid terms ended".format(**result)

@@ -5,8 +5,8 @@ from datetime import datetime, time
 from django.utils import timezone
 
 from loyalty.commands import BaseCommand, CommandError
-from rewards import services
 
+from ...expiry.services import expire_points, expiry_preview
 from ._args import day, in_range
 
 
@@ -51,13 +51,13 @@ class Command(BaseCommand):
             raise CommandError("--as-of cannot be in the future: points would expire early")
         in_range(options["batch_size"], option="--batch-size", minimum=1, maximum=100_000)
         if options["dry_run"]:
-            result = services.expiry_preview(as_of=as_of)
+            result = expiry_preview(as_of=as_of)
             self.stdout.write(
                 f"dry run as of {as_of:%Y-%m-%d %H:%M}: {result['points']} points of "
                 f"{result['members']} members ({result['lots']} lots) would expire"
             )
             return
-        result = services.expire_points(as_of=as_of, batch_size=options["batch_size"])
+        result = expire_points(as_of=as_of, batch_size=options["batch_size"])
         self.stdout.write(
             f"expired {result['points']} points of {result['members']} members "
             f"({result['lots']} lots) as of {as_of:%Y-%m-%d %H:%M}"

@@ -27,60 +27,8 @@ class Command(BaseCommand):
             action="store_true",
             help="import the valid rows; write the rejected ones to FILE.rejected.csv",
         )
-        parser.add_argument(
-            "--award-points",
-            action="store_true",
-            default=True,
-            dest="award_points",
-            help="award points by the rules in force on each purchase date (default)",
-        )
-        parser.add_argument(
-            "--no-award-points",
-            action="store_false",
-            dest="award_points",
-            help="record the purchases without points",
-        )
-        parser.add_argument(
-            "--points-as-of-today",
-            action="store_true",
-            help="credit the points today (a welcome balance) instead of at each purchase date",
-        )
-        parser.add_argument(
-            "--create-members",
-            action="store_true",
-            default=None,
-            dest="create_members",
-            help="enrol unknown customers (default: the program's auto-enrolment setting)",
-        )
-        parser.add_argument(
-            "--no-create-members",
-            action="store_false",
-            dest="create_members",
-            help="record unknown customers' purchases without a member",
-        )
-        parser.add_argument(
-            "--preset",
-            choices=sorted(PRESETS),
-            help="read a shop/till system's order export as is: "
-            + "; ".join(f"{name}: {p.title}" for name, p in PRESETS.items()),
-        )
-        parser.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="COLUMN=HEADER",
-            help="read our COLUMN (order_id, email, customer_id, purchased_at, amount, currency, "
-            "channel, status, sku, category, name, first_name, last_name, shipping, tax) "
-            "from the file's HEADER; repeatable",
-        )
-        parser.add_argument("--channel", default="", help="channel code of rows without one")
-        parser.add_argument(
-            "--decimal-comma", action="store_true", help="amounts are written 1.234,50"
-        )
-        parser.add_argument("--encoding", help="force the file's encoding (default: detected)")
-        parser.add_argument(
-            "--batch-size", type=int, default=10_000, help="rows written per batch (default 10000)"
-        )
+        _add_what_to_write(parser)
+        _add_how_to_read(parser)
 
     def handle(self, *args, **opts):
         mapping = {}
@@ -183,3 +131,63 @@ class _Bar:
     def done(self):
         if self.last:
             self.out.write("")
+
+
+def _add_what_to_write(parser) -> None:
+    """Points and members: what the import writes besides the purchases."""
+    parser.add_argument(
+        "--award-points",
+        action="store_true",
+        default=True,
+        dest="award_points",
+        help="award points by the rules in force on each purchase date (default)",
+    )
+    parser.add_argument(
+        "--no-award-points",
+        action="store_false",
+        dest="award_points",
+        help="record the purchases without points",
+    )
+    parser.add_argument(
+        "--points-as-of-today",
+        action="store_true",
+        help="credit the points today (a welcome balance) instead of at each purchase date",
+    )
+    parser.add_argument(
+        "--create-members",
+        action="store_true",
+        default=None,
+        dest="create_members",
+        help="enrol unknown customers (default: the program's auto-enrolment setting)",
+    )
+    parser.add_argument(
+        "--no-create-members",
+        action="store_false",
+        dest="create_members",
+        help="record unknown customers' purchases without a member",
+    )
+
+
+def _add_how_to_read(parser) -> None:
+    """How the file is read: a preset or a column mapping, defaults, number format."""
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="read a shop/till system's order export as is: "
+        + "; ".join(f"{name}: {p.title}" for name, p in PRESETS.items()),
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=HEADER",
+        help="read our COLUMN (order_id, email, customer_id, purchased_at, amount, currency, "
+        "channel, status, sku, category, name, first_name, last_name, shipping, tax) "
+        "from the file's HEADER; repeatable",
+    )
+    parser.add_argument("--channel", default="", help="channel code of rows without one")
+    parser.add_argument("--decimal-comma", action="store_true", help="amounts are written 1.234,50")
+    parser.add_argument("--encoding", help="force the file's encoding (default: detected)")
+    parser.add_argument(
+        "--batch-size", type=int, default=10_000, help="rows written per batch (default 10000)"
+    )

@@ -1,7 +1,8 @@
 """send_expiry_reminders: email members whose points expire soon (once per reminder window)."""
 
 from loyalty.commands import BaseCommand
-from rewards import services
+
+from ...expiry.reminders import send_expiry_reminders
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = services.send_expiry_reminders()
+        result = send_expiry_reminders()
         self.stdout.write(
             f"sent {result['emails']} expiry reminder(s)"
             + (f", {result['failed']} failed (retried next run)" if result["failed"] else "")

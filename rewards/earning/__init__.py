@@ -1,0 +1,1 @@
+"""What purchases earn: the earn rules' calculation, quotes, the cached settings, currencies."""

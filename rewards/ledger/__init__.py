@@ -1,0 +1,1 @@
+"""The points ledger's writes: postings (entries, lots, movements), bulk statements, checks."""

@@ -1,0 +1,1 @@
+"""Spending points: rewards and discounts, cancellations, codes accepted at a till."""
