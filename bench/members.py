@@ -12,7 +12,7 @@ def columns() -> str:
     return (
         "email, first_name, last_name, status, enrolled_at, points_balance, pending_points, "
         "created_at, updated_at, email_offers, sms_offers, card_code, tier_pinned, "
-        "tier_pinned_reason"
+        "tier_pinned_reason, phone, language"
     )
 
 
@@ -20,7 +20,7 @@ def values(*, enrolled: str, now: str) -> str:
     """The SELECT expressions for member ``i`` (SQL for the enrolment and creation times)."""
     return (
         f"'m' || i || '@bench.test', '', '', 'active', {enrolled}, 0, 0, {now}, {now}, "
-        "false, false, 'BENCH' || i, false, ''"
+        "false, false, 'BENCH' || i, false, '', '', ''"
     )
 
 

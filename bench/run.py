@@ -25,6 +25,7 @@ BENCHMARKS = [
     "closed_periods",
     "segments",
     "message_queue",
+    "dashboard",
 ]
 
 
@@ -48,7 +49,10 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    settings.DEBUG = False  # as in production: no query log kept by every cursor
 
     if connection.vendor == "sqlite":
         # A file, not memory: the same kind of database `make run` uses.

@@ -5,6 +5,8 @@ which imports no other app) declares a model's admin by what it is, not by overr
 the same permission methods again.
 """
 
+from django.contrib.admin.utils import NestedObjects
+from django.db import router
 from django.db.models import DateTimeField
 
 
@@ -27,11 +29,34 @@ class ChangedFieldsAdmin:
             obj.save(update_fields=[*changed, *stamps])
 
 
+class ProtectedDeleteAdmin:
+    """Delete is offered only for a row that can be deleted: not one that history points to.
+
+    A channel with purchases, a redeemed reward, a tier members held... are protected by
+    their foreign keys; rather than a Delete button that ends on Django's refusal, the
+    page offers none (deactivate the row instead). The bulk action is left to Django,
+    which lists what is protected before anything is deleted.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not is_protected(obj)
+
+
+def is_protected(obj) -> bool:
+    """Whether deleting ``obj`` would be refused by a PROTECT (or RESTRICT) foreign key."""
+    collector = NestedObjects(using=router.db_for_write(obj._meta.model))
+    collector.collect([obj])
+    return bool(collector.protected)  # NestedObjects records PROTECT and RESTRICT alike
+
+
 class SingletonAdmin:
     """Settings held in one row: it can be added once and never deleted."""
 
     def has_add_permission(self, request):
-        return not self.model.objects.exists()
+        # The user's permission first: without it, not even the first row is offered.
+        return super().has_add_permission(request) and not self.model.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

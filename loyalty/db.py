@@ -6,7 +6,7 @@ import logging
 import time
 
 import psycopg
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class RowLoader:
 
     def load(self, connection, row):
         """The model instance of the first columns of ``row``."""
+        connection = unproxied(connection)
         _, attnames, converters = self._prepare(connection)
         values = list(row[: len(attnames)])
         for index, functions, col in converters:
@@ -94,13 +95,25 @@ class RowLoader:
         return self.model.from_db(connection.alias, attnames, values)
 
 
+def unproxied(connection):
+    """The connection itself rather than ``django.db.connection``, a proxy that looks the
+    thread's connection up on every attribute read: for helpers that read dozens."""
+    return connections[connection.alias]
+
+
+_inserted: dict[tuple, tuple[list, str]] = {}
+
+
 def insert_values(obj, connection, *, skip: tuple[str, ...] = ()) -> tuple[str, list]:
     """The columns and values of an INSERT of ``obj``, prepared as ``Model.save`` prepares them."""
-    fields = [f for f in obj._meta.concrete_fields if not f.primary_key and f.attname not in skip]
-    quote = connection.ops.quote_name
-    return ", ".join(quote(f.column) for f in fields), [
-        f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields
-    ]
+    connection = unproxied(connection)
+    key = (type(obj), connection.alias, skip)
+    if key not in _inserted:
+        meta, quote = obj._meta, connection.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in skip]
+        _inserted[key] = (fields, ", ".join(quote(f.column) for f in fields))
+    fields, columns = _inserted[key]
+    return columns, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def saved(obj, pk, connection) -> None:
@@ -113,6 +126,7 @@ def insert(obj, connection) -> None:
     """Insert ``obj`` in one hand-written statement: what ``save(force_insert=True)`` does,
     for a hot path, without its compilation and without model signals (like
     ``bulk_create``). Database errors (e.g. a unique key) are Django's, as usual."""
+    connection = unproxied(connection)
     columns, values = insert_values(obj, connection)
     table = connection.ops.quote_name(obj._meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))})"  # noqa: S608

@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "loyalty.office.apps.OfficeAdminConfig",  # django.contrib.admin with the back office site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "loyalty.portal.language.MemberLanguageMiddleware",  # the member's choice wins
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "loyalty.portal.context.brand",
             ],
         },
     },
@@ -126,7 +129,13 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 
-LANGUAGE_CODE = "en-us"
+# The portal and the members' emails speak English, German and French: the browser's
+# language (LocaleMiddleware), or the one the member chose (Member.language, also used
+# for emails). Staff pages stay English. The compiled .mo files are committed.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["loyalty.formats"]  # English dates: 8 Dec 2026
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -148,9 +157,11 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
-# The site's address for links in emails (unsubscribe); messages per second (0: no limit).
+# The site's public address, for links in emails (rewards/messaging.py, allauth's emails).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
-MESSAGES_PER_SECOND = float(os.environ.get("MESSAGES_PER_SECOND", "0"))
+MESSAGES_PER_SECOND = float(
+    os.environ.get("MESSAGES_PER_SECOND", "0")
+)  # emails a second (0: no limit)
 
 # Redis: the broker of Celery and the cache (allauth's rate limits need a shared cache).
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -265,6 +276,6 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "portal:home"
 # that the login limits above count the client's address, not the proxy's (README,
 # "Behind a proxy"). 0: no proxy, the socket's address counts.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-ACCOUNT_ADAPTER = "loyalty.client_ip.AccountAdapter"
+ACCOUNT_ADAPTER = "loyalty.portal.adapter.AccountAdapter"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -7,15 +7,14 @@ from drf_spectacular.views import SpectacularAPIView
 
 from loyalty.admin_login import admin_login
 from loyalty.api.errors import not_found as api_not_found
+from loyalty.portal import brand
 from loyalty.portal.accounts import signup
+from loyalty.portal.language import choose as choose_language
 
 
 def health(request):
     return JsonResponse({"status": "ok"})
 
-
-admin.site.site_header = "Loyalty back office"
-admin.site.site_title = "Loyalty back office"
 
 urlpatterns = [
     path("admin/login/", admin_login),  # rate-limited like the portal's login
@@ -26,6 +25,9 @@ urlpatterns = [
     path("api/v1/", include("loyalty.api.urls")),
     re_path(r"^api/", api_not_found),  # anything else under /api/: a 404 in the JSON shape
     path("health/", health, name="health"),
+    path("language/", choose_language, name="language"),
+    path("brand.css", brand.brand_css, name="brand_css"),
+    path("brand/logo", brand.logo, name="brand_logo"),
     path("", include("referrals.urls")),
     path("messages/", include("campaigns.urls")),
     path("", include("loyalty.portal.urls")),

@@ -43,17 +43,25 @@ class MemberAdminBase(ChangedFieldsAdmin, admin.ModelAdmin):
         "enrolled_at",
     ]
     list_filter = ["status", "enrolled_at"]
-    search_fields = ["email", "first_name", "last_name", "external_id"]
+    search_fields = ["email", "first_name", "last_name", "external_id", "phone"]
     readonly_fields = ["points_balance", "pending_points", "created_at", "updated_at"]
     raw_id_fields = ["user"]
     date_hierarchy = "enrolled_at"
     fieldsets = (
         (None, {"fields": ("email", "first_name", "last_name", "external_id", "birthday", "user")}),
         ("Membership", {"fields": ("status", "enrolled_at")}),
-        ("Communication preferences", {"fields": ("email_offers", "sms_offers")}),
+        (
+            "Communication preferences",
+            {"fields": ("email_offers", "sms_offers", "phone", "language")},
+        ),
         ("Points (from the ledger)", {"fields": ("points_balance", "pending_points")}),
         ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
+
+    def has_delete_permission(self, request, obj=None):
+        """Never offered: a member is closed or erased (their purchases and ledger stay, so
+        the reports add up), never deleted."""
+        return False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

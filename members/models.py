@@ -1,5 +1,6 @@
 """Member, the login user, and the cached balances that the points ledger keeps."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +10,7 @@ from django.utils import timezone
 from loyalty.codes import random_code, random_codes
 from loyalty.errors import ApplicationError
 
-from .validation import check_birthday, check_tier_order
+from .validation import check_birthday, check_phone, check_tier_order
 
 
 class UserManager(BaseUserManager):
@@ -110,6 +111,19 @@ class Member(models.Model):
     sms_offers = models.BooleanField(
         "offers by text message", default=False, help_text="The member agreed to receive texts."
     )
+    phone = models.CharField(
+        "mobile phone",
+        max_length=16,
+        blank=True,
+        db_index=True,
+        help_text="E.164, e.g. +4915112345678: for text messages when the program sends them.",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The member's language for the portal and emails (empty: the browser's).",
+    )
     card_code = models.CharField(
         max_length=32,
         unique=True,
@@ -167,12 +181,18 @@ class Member(models.Model):
     def clean(self):
         try:
             check_birthday(self.birthday)
+            self.phone = check_phone(self.phone)
         except ApplicationError as exc:
-            raise ValidationError({"birthday": exc.message}) from None
+            raise ValidationError({exc.field: exc.message}) from None
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        """What staff read in a sentence about the member: the name, else the email."""
+        return self.name or self.email
 
     @property
     def is_active(self) -> bool:
@@ -297,7 +317,8 @@ class TierChange(models.Model):
         indexes = [models.Index(fields=["member", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_tier or '-'} -> {self.to_tier or '-'} ({self.get_reason_display()})"
+        moved = f"{self.from_tier or 'no tier'} → {self.to_tier or 'no tier'}"
+        return f"{self.member.display_name}: {moved} ({self.get_reason_display().lower()})"
 
 
 class Erasure(models.Model):
@@ -318,4 +339,4 @@ class Erasure(models.Model):
         ordering = ["-erased_at"]
 
     def __str__(self) -> str:
-        return f"member {self.member_id} erased on {self.erased_at:%Y-%m-%d}"
+        return f"Erasure of member #{self.member_id} on {self.erased_at:%Y-%m-%d}"

@@ -2,17 +2,19 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError, not_found
 
 from . import signals
 from .models import Erasure, Member
-from .validation import check_birthday
+from .validation import check_birthday, check_phone
 
 
 def lock_member(member_id: int) -> Member:
@@ -100,8 +102,9 @@ def update_profile(
     birthday=None,
     email_offers: bool = False,
     sms_offers: bool = False,
+    phone: str | None = None,
 ) -> Member:
-    """A member's own changes to their profile.
+    """A member's own changes to their profile (``phone=None`` leaves the number as it is).
 
     The birthday drives a birthday bonus, so a member sets it once; after that only
     staff change it (in the admin), which stops a birthday moved to collect it twice.
@@ -111,26 +114,33 @@ def update_profile(
         raise ApplicationError("This membership is closed.", code="member_not_active")
     if birthday is not None and member.birthday is not None and birthday != member.birthday:
         raise ApplicationError(
-            "Your birthday is already set: ask us to correct it.",
+            _("Your birthday is already set: ask us to correct it."),
             code="birthday_set",
             field="birthday",
         )
     check_birthday(birthday)
+    fields = ["first_name", "last_name", "birthday", "email_offers", "sms_offers", "updated_at"]
+    if phone is not None:
+        member.phone = check_phone(phone)
+        fields.append("phone")
     member.first_name = first_name.strip()[:150]
     member.last_name = last_name.strip()[:150]
     member.birthday = member.birthday or birthday
     member.email_offers = email_offers
     member.sms_offers = sms_offers
-    member.save(
-        update_fields=[
-            "first_name",
-            "last_name",
-            "birthday",
-            "email_offers",
-            "sms_offers",
-            "updated_at",
-        ]
-    )
+    member.save(update_fields=fields)
+    return member
+
+
+@transaction.atomic
+def set_language(*, member_id: int, language: str) -> Member:
+    """The language the member reads the portal and their emails in (one of ``LANGUAGES``)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError("This language is not offered.", field="language")
+    member = Member.lock(member_id)
+    if member.language != language:
+        member.language = language
+        member.save(update_fields=["language", "updated_at"])
     return member
 
 
@@ -190,7 +200,7 @@ ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never receive mail
 def erase_personal_data(*, member_id: int, reason: str, user=None) -> Erasure:
     """Erase a closed member's personal data on their request (the right to erasure).
 
-    Names, email, birthday, external id, consents and the login go; the member row
+    Names, email, phone, birthday, external id, consents and the login go; the member row
     stays, anonymised, with its purchases and ledger, so every report still reconciles.
     Other apps remove what they hold through ``signals.personal_data_erased``.
     """
@@ -211,10 +221,11 @@ def erase_personal_data(*, member_id: int, reason: str, user=None) -> Erasure:
     member.first_name = member.last_name = ""
     member.birthday = member.external_id = member.user = None
     member.email_offers = member.sms_offers = False
+    member.phone = ""
     member.save(
         update_fields=[
             *("email", "first_name", "last_name", "birthday", "external_id", "user"),
-            *("email_offers", "sms_offers", "updated_at"),
+            *("email_offers", "sms_offers", "phone", "updated_at"),
         ]
     )
     if login is not None:

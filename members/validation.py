@@ -1,8 +1,10 @@
 """Checks of members' data (birthday, the order of tiers) shared by the admin, portal and API."""
 
+import re
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError
 
@@ -17,7 +19,7 @@ def check_birthday(value, *, today: date | None = None, field: str = "birthday")
         raise ApplicationError("The birthday must be a date.", field=field)
     today = today or timezone.localdate()
     if value >= today:
-        raise ApplicationError("The birthday must be in the past.", field=field)
+        raise ApplicationError(_("The birthday must be in the past."), field=field)
     if today.year - value.year > OLDEST_AGE_YEARS:
         raise ApplicationError(
             f"The birthday cannot be more than {OLDEST_AGE_YEARS} years ago.", field=field
@@ -57,3 +59,32 @@ def check_tier_order(tier, others: list) -> None:
             code="tier_order",
             field="threshold",
         )
+
+
+PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def check_phone(value: str | None, *, field: str = "phone") -> str:
+    """A mobile number in E.164 (``+4915112345678``), or empty.
+
+    Spaces, dots, dashes, slashes and brackets people type are dropped, and a leading
+    ``00`` becomes ``+``; what is left must be ``+``, a country code and the number,
+    at most 15 digits. A number without its country code is refused rather than guessed.
+    """
+    text = PHONE_SEPARATORS.sub("", value or "")
+    if not text:
+        return ""
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+"):
+        raise ApplicationError(
+            _("Start the phone number with + and the country code, e.g. +49 151 12345678."),
+            field=field,
+        )
+    if not E164.match(text):
+        raise ApplicationError(
+            _("This is not a valid phone number: + and the country code, then 6 to 14 digits."),
+            field=field,
+        )
+    return text

@@ -84,7 +84,18 @@ class ReferralCode(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.code
+        return f"Referral code {self.code} of {self.member.display_name}"
+
+
+# A referral's status in a sentence ("Referral: Anna → Ben, awaiting approval").
+STATUS_WORDS = {
+    "pending": "waiting for a first purchase",
+    "awaiting_approval": "awaiting approval",
+    "qualified": "qualified, reward due after the return window",
+    "rewarded": "rewarded",
+    "cancelled": "cancelled",
+    "rejected": "rejected",
+}
 
 
 class Referral(models.Model):
@@ -145,4 +156,5 @@ class Referral(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.referrer_id} -> {self.referee_id} ({self.status})"
+        who = f"{self.referrer.display_name} → {self.referee.display_name}"
+        return f"Referral: {who}, {STATUS_WORDS.get(self.status, self.status)}"

@@ -12,6 +12,7 @@ from members.services import lock_member
 from rewards.actions.services import period_bounds
 from rewards.adjustments.services import adjust_points
 from rewards.models import ActionRule, LedgerEntry, Program, Purchase
+from rewards.notifications import email_after_commit
 from rewards.purchases.reversals import claw_back_points
 
 from .models import Referral, ReferralSettings
@@ -183,6 +184,12 @@ def _pay_one(referral_id: int, now: datetime) -> int | None:
             )
         setattr(referral, f"{side}_points", points)
         setattr(referral, f"{side}_entry", entry)
+    for side, member, points in (
+        ("referrer", referral.referrer, referral.referrer_points),
+        ("referee", referral.referee, referral.referee_points),
+    ):
+        if points:
+            email_after_commit(member, "referral_reward", {"points": points, "side": side})
     referral.status = Referral.Status.REWARDED
     referral.rewarded_at = now
     referral.note = "; ".join(notes)[:255]

@@ -8,9 +8,9 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from members.models import Member
-from rewards.models import Purchase
+from rewards.models import Program, Purchase
 
-from .models import Referral, ReferralCode
+from .models import Referral, ReferralCode, ReferralSettings
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,32 @@ def referral_summary(member: Member) -> ReferralSummary:
     )
 
 
+@dataclass(frozen=True)
+class ReferralOffer:
+    """What a referral gives: points for each side once the friend's first purchase of at
+    least ``min_purchase`` (``currency``) qualifies it; 0 points: that side gets nothing."""
+
+    referrer_points: int
+    referee_points: int
+    min_purchase: Decimal
+    currency: str
+
+    @property
+    def rewarded(self) -> bool:
+        return bool(self.referrer_points or self.referee_points)
+
+
+def referral_offer() -> ReferralOffer:
+    """The current offer (the invite page, the friend's landing page, Ways to earn)."""
+    config = ReferralSettings.get()
+    return ReferralOffer(
+        referrer_points=config.referrer_points,
+        referee_points=config.referee_points,
+        min_purchase=config.min_qualifying_amount,
+        currency=Program.get().currency,
+    )
+
+
 STAGES = {
     "signups": Count("pk"),
     "qualified": Count("pk", filter=Q(qualified_at__isnull=False)),
@@ -57,11 +83,8 @@ STAGES = {
 }
 
 
-def funnel(*, limit: int = 50) -> dict:
-    """Codes shared -> sign-ups -> qualified -> rewarded: in total, per referrer, per month.
-
-    Three aggregate queries plus one count, whatever the number of referrals.
-    """
+def funnel_totals() -> dict:
+    """The funnel in total: codes shared, then each stage's count (one aggregate, one count)."""
     totals = Referral.objects.aggregate(**STAGES)
     totals["shared"] = (
         ReferralCode.objects.filter(
@@ -70,6 +93,15 @@ def funnel(*, limit: int = 50) -> dict:
         .distinct()
         .count()
     )
+    return totals
+
+
+def funnel(*, limit: int = 50) -> dict:
+    """Codes shared -> sign-ups -> qualified -> rewarded: in total, per referrer, per month.
+
+    Three aggregate queries plus one count, whatever the number of referrals.
+    """
+    totals = funnel_totals()
     by_referrer = list(
         Referral.objects.values("referrer_id", "referrer__email", "code__visits")
         .annotate(**STAGES, points=Sum("referrer_points", filter=Q(status="rewarded")))

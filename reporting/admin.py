@@ -17,6 +17,7 @@ from rewards.models import RedemptionRateEstimate
 from rewards.purchases import allocation
 
 from . import reports, services
+from .admin_reports import date_picker
 from .models import AccountingSettings, ClosedPeriod, LiabilitySnapshot
 
 
@@ -57,7 +58,9 @@ class AppendOnlyAdmin(admin.ModelAdmin):
 
 
 class RateForm(forms.Form):
-    effective_from = forms.DateField(help_text="YYYY-MM-DD; applies from this day on.")
+    effective_from = forms.DateField(
+        help_text="YYYY-MM-DD; applies from this day on.", widget=date_picker()
+    )
     rate = forms.DecimalField(
         max_digits=7,
         decimal_places=6,
@@ -112,8 +115,8 @@ class RedemptionRateEstimateAdmin(AppendOnlyAdmin):
 
 
 class CloseForm(forms.Form):
-    start = forms.DateField(help_text="First day, YYYY-MM-DD.")
-    end = forms.DateField(help_text="Last day (inclusive), YYYY-MM-DD.")
+    start = forms.DateField(help_text="First day, YYYY-MM-DD.", widget=date_picker())
+    end = forms.DateField(help_text="Last day (inclusive), YYYY-MM-DD.", widget=date_picker())
 
 
 @admin.register(ClosedPeriod)

@@ -3,6 +3,7 @@
 It only reads: every figure comes from ``reporting.reports``.
 """
 
+import re
 from datetime import date, timedelta
 
 from django import forms
@@ -16,25 +17,38 @@ from django.utils import timezone
 from campaigns.models import Segment
 from campaigns.selectors import segment_members
 from loyalty.errors import ApplicationError
-from members import selectors as member_selectors
 
 from . import charts, exports, reports
 from .models import LiabilitySnapshot, Report
+from .reports import Books
+
+
+def date_picker() -> forms.DateInput:
+    """The browser's own date picker; the value stays ISO (YYYY-MM-DD) either way."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PeriodForm(forms.Form):
     report = forms.ChoiceField(choices=list(reports.TITLES.items()))
-    start = forms.DateField(label="From", required=False, help_text="reports of a period")
-    end = forms.DateField(label="To", required=False)
+    start = forms.DateField(
+        label="From", required=False, help_text="reports of a period", widget=date_picker()
+    )
+    end = forms.DateField(label="To", required=False, widget=date_picker())
     as_of = forms.DateField(
-        label="As of", required=False, help_text="liability, cohorts, breakage (default: yesterday)"
+        label="As of",
+        required=False,
+        help_text="liability, cohorts, breakage (default: yesterday)",
+        widget=date_picker(),
     )
     by = forms.ChoiceField(
-        choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")], initial="month"
+        choices=[("month", "month"), ("quarter", "quarter"), ("year", "year")],
+        initial="month",
+        required=False,
     )
 
     def clean(self):
         data = super().clean()
+        data["by"] = data.get("by") or "month"  # a link without it (as-of reports) is fine
         name = data.get("report")
         try:
             if name in reports.AS_OF_REPORTS:
@@ -142,7 +156,12 @@ class ReportAdmin(admin.ModelAdmin):
                 return download(report, fmt, period, data["as_of"])
             context.update(
                 shown(report, request, default_period()),
-                charts=build_charts(period, data["by"]) if period else [],
+                charts=[
+                    {"id": f"chart-{index}", "spec": spec}
+                    for index, spec in enumerate(
+                        build_charts(report, period, data["as_of"], data["by"]), 1
+                    )
+                ],
             )
         return TemplateResponse(request, "admin/reporting/reports.html", context)
 
@@ -174,42 +193,105 @@ def download(report, fmt: str, period, as_of) -> HttpResponse:
     return response
 
 
-def build_charts(period, by: str) -> list:
-    flows = reports.issued_redeemed_expired(period, by)
-    out = [
-        charts.bar_chart(
-            "Points issued, redeemed and expired",
-            [row["label"] for row in flows],
-            {
-                "issued": [row["issued"] for row in flows],
-                "redeemed": [row["redeemed"] for row in flows],
-                "expired": [row["expired"] for row in flows],
-            },
+COHORT = re.compile(r"^\d{4}-\d{2}$")
+
+
+def build_charts(report, period, as_of, by: str) -> list[dict]:
+    """The chart that fits ``report`` (none for the journal): what ``charts.js`` draws."""
+    currency = Books.load().program().currency
+    name = report.name
+    if name == "rollforward":
+        flows = reports.issued_redeemed_expired(period, by)
+        return [
+            charts.spec(
+                "bar",
+                "Points issued, redeemed, expired or forfeited",
+                [row["label"] for row in flows],
+                {
+                    "Issued": [row["issued"] for row in flows],
+                    "Redeemed": [row["redeemed"] for row in flows],
+                    "Expired or forfeited": [row["expired"] for row in flows],
+                },
+                unit="points",
+                x_title=by,
+            )
+        ]
+    if name == "revenue":
+        rows = report.rows
+        return [
+            charts.spec(
+                "line",
+                "Revenue recognised and contract liability",
+                [row["period"] for row in rows],
+                {
+                    "Recognised in period": [row["recognised"] for row in rows],
+                    "Contract liability at end": [row["liability"] for row in rows],
+                },
+                unit=currency,
+                x_title=by,
+                decimals=2,
+            )
+        ]
+    if name == "kpis":
+        tiers = report.summary.get("tiers", [])
+        if not tiers:
+            return []
+        return [
+            charts.spec(
+                "bar",
+                "Members by tier at the end of the period",
+                [row["tier"] for row in tiers],
+                {"Members": [row["members"] for row in tiers]},
+                unit="members",
+            )
+        ]
+    if name == "liability":
+        snapshots = list(
+            LiabilitySnapshot.objects.filter(
+                as_of__gt=as_of - timedelta(days=90), as_of__lte=as_of
+            ).order_by("as_of")
         )
-    ]
-    snapshots = list(
-        LiabilitySnapshot.objects.filter(
-            as_of__gte=period.start - timedelta(days=1), as_of__lte=period.end
-        ).order_by("as_of")
-    )
-    if snapshots:
-        out.append(
-            charts.line_chart(
-                "Liability over time (daily snapshots)",
+        if not snapshots:
+            return []
+        return [
+            charts.spec(
+                "line",
+                "Liability over the last 90 days (daily snapshots)",
                 [s.as_of.isoformat() for s in snapshots],
                 {
-                    "contract liability": [s.contract_liability for s in snapshots],
-                    "cost method": [s.cost_liability for s in snapshots],
+                    "Contract liability": [s.contract_liability for s in snapshots],
+                    "Cost method": [s.cost_liability for s in snapshots],
                 },
+                unit=currency,
+                decimals=2,
             )
-        )
-    tiers = member_selectors.tier_distribution()
-    if tiers:
-        out.append(
-            charts.bar_chart(
-                "Tier distribution (members now)",
-                [row.tier for row in tiers],
-                {"members": [row.members for row in tiers]},
+        ]
+    cohorts = [row for row in report.rows if COHORT.match(str(row.get("cohort", "")))]
+    if name == "cohorts" and cohorts:
+        return [
+            charts.spec(
+                "bar",
+                "Contract liability by earning month",
+                [row["cohort"] for row in cohorts],
+                {"Contract liability": [row["liability"] for row in cohorts]},
+                unit=currency,
+                x_title="earning month",
+                decimals=2,
             )
-        )
-    return out
+        ]
+    if name == "breakage" and cohorts:
+        return [
+            charts.spec(
+                "line",
+                "Redemption by earning month",
+                [row["cohort"] for row in cohorts],
+                {
+                    "Redeemed so far": [100 * (row["redeemed_share"] or 0) for row in cohorts],
+                    "Projected ultimate": [100 * (row["ultimate"] or 0) for row in cohorts],
+                },
+                unit="%",
+                x_title="earning month",
+                decimals=1,
+            )
+        ]
+    return []

@@ -37,8 +37,8 @@ class AccountingSettings(models.Model):
 
     def __str__(self) -> str:
         if self.cost_per_point is None:
-            return "cost per point not set"
-        return f"cost per point {self.cost_per_point}"
+            return "Accounting settings: cost per point not set"
+        return f"Accounting settings: cost per point {self.cost_per_point}"
 
     @classmethod
     def get(cls) -> "AccountingSettings":
@@ -79,7 +79,7 @@ class ClosedPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.start} to {self.end}"
+        return f"Closed period {self.start} to {self.end}"
 
 
 class LiabilitySnapshot(models.Model):
@@ -101,7 +101,7 @@ class LiabilitySnapshot(models.Model):
         ordering = ["-as_of"]
 
     def __str__(self) -> str:
-        return f"liability on {self.as_of}"
+        return f"Liability on {self.as_of}: {self.outstanding_points:,} points outstanding"
 
 
 class Report(LiabilitySnapshot):

@@ -28,6 +28,19 @@ class RewardsConfig(AppConfig):
         # The sign-up bonus is credited when a member is created, whoever creates it.
         post_save.connect(on_member_created, sender=Member, dispatch_uid="signup_bonus")
 
+        # Members' emails: a redemption's code, a tier change.
+        from members import signals as member_signals
+
+        from . import notifications, perks
+
+        signals.redemption_created.connect(
+            notifications.on_redemption_created, dispatch_uid="email_redemption_code"
+        )
+        member_signals.tier_changed.connect(
+            notifications.on_tier_changed, dispatch_uid="email_tier_change"
+        )
+        member_signals.tier_changed.connect(perks.on_tier_changed, dispatch_uid="tier_welcome")
+
         # Webhook receivers, and the delivery task registered for the worker.
         from . import webhooks
 

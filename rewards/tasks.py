@@ -5,11 +5,13 @@ import time
 from datetime import datetime
 
 from loyalty.jobs import job
+from members.models import Member
 
 from . import api_records
 from .actions import services as actions
 from .expiry import release, reminders
 from .expiry import services as expiry
+from .messaging import send_member_email
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +101,14 @@ def run_import_job(job_id: int) -> str:
     from .importing import jobs
 
     return jobs.run_job(job_id=job_id).status
+
+
+@job
+def email_member(member_id: int, template: str, context: dict) -> bool:
+    """Send a member an email (``messaging.send_member_email``) out of the request; False
+    when the member has gone (erased or closed since). ``context``: plain JSON values."""
+    member = Member.objects.filter(pk=member_id).exclude(status=Member.Status.CLOSED).first()
+    if member is None:
+        return False
+    send_member_email(member=member, template=template, context=context)
+    return True

@@ -43,4 +43,5 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     activity.load_adjustments(maria, staff)
     activity.load_erasure(staff)
     activity.load_reports(staff)
+    activity.load_job_runs(now=timezone.now())
     marketing.load_marketing(staff, now=now)

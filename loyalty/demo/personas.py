@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from members.models import Member, Tier, User
 from members.services import enroll_member, set_member_status
 from rewards.expiry.release import release_pending_points
-from rewards.models import Reward
+from rewards.models import EarnRule, Reward, TierWelcome
 from rewards.privacy import close_membership
 from rewards.purchases.recording import record_purchase
 from rewards.purchases.refunds import refund_purchase
@@ -42,7 +42,12 @@ NEW = Login("new@example.com", MEMBER_PASSWORD, "no tier, no purchase: just join
 DEBT = Login("debt@example.com", MEMBER_PASSWORD, "a debt: spent points, then a refund")
 SUSPENDED = Login("suspended@example.com", MEMBER_PASSWORD, "suspended: cannot redeem")
 CLOSED = Login("closed@example.com", MEMBER_PASSWORD, "closed: this login no longer works")
-LOGINS = [STAFF, VIEWER, MARIA, SILVER, CLUB, NEW, DEBT, SUSPENDED, CLOSED]
+GERMAN = Login(
+    "jonas@example.com",
+    MEMBER_PASSWORD,
+    "reads German, a mobile number, reached Silver: its welcome gift",
+)
+LOGINS = [STAFF, VIEWER, MARIA, SILVER, CLUB, NEW, DEBT, SUSPENDED, CLOSED, GERMAN]
 
 
 def login_for(member: Member) -> User:
@@ -121,3 +126,31 @@ def load_personas(*, now, staff: User) -> None:
 
     for member in (silver, club, new, debt, suspended):
         login_for(member)
+    load_tier_perks(now=now)
+
+
+def load_tier_perks(*, now) -> None:
+    """Tier perks that act: a reward only Gold VIP and Club members may have (others see
+    it locked), an earn rule for Silver and above, and a welcome gift on reaching Silver,
+    which Jonas (who reads German and gave his mobile number) has just received."""
+    gold, club = Tier.objects.get(name="Gold VIP"), Tier.objects.get(is_paid=True)
+    silver = Tier.objects.get(name="Silver")
+    beans = Reward.objects.create(
+        name="Tasting of rare beans",
+        kind=Reward.Kind.EXPERIENCE,
+        points_cost=600,
+        description="An evening with our roasters.",
+    )
+    beans.tiers.set([gold, club])
+    rule = EarnRule.objects.create(
+        name="Members' Tuesday", weekdays="2", kind=EarnRule.Kind.BONUS, bonus_points=30
+    )
+    rule.tiers.set([silver, gold, club])
+    TierWelcome.objects.create(
+        tier=silver, points=100, reward=Reward.objects.get(name="Free shipping")
+    )
+    jonas = _member(GERMAN.email, "Jonas", days_ago=60, now=now)
+    Member.objects.filter(pk=jonas.pk).update(language="de", phone="+4915112345678")
+    _buy(jonas, "JON-1", "260.00", days_ago=20, now=now)
+    release_pending_points(now=now)
+    login_for(jonas)

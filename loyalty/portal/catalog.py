@@ -5,12 +5,12 @@ import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError
-from rewards.models import Redemption, Reward
+from rewards.guide import available_rewards, rewards_progress
+from rewards.models import Redemption
 from rewards.redemptions.services import redeem_reward
 from rewards.selectors import member_balance
 
@@ -22,26 +22,20 @@ FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _catalog():
-    now = timezone.now()
-    return (
-        Reward.objects.filter(active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        .exclude(stock=0)
-        .order_by("points_cost", "name")
-    )
+    return available_rewards()
 
 
 @portal_page
 def rewards(request, member):
     points = member_balance(member).spendable
-    affordable, later = [], []
-    for reward in _catalog():
-        if reward.points_cost <= points:
-            affordable.append(reward)
-        else:
-            later.append((reward, reward.points_cost - points))
-    context = {"member": member, "spendable": points, "affordable": affordable, "later": later}
+    progress = rewards_progress(spendable=points, tier_id=member.tier_id)
+    context = {
+        "member": member,
+        "spendable": points,
+        "affordable": [r for r in progress if not r.missing and not r.locked],
+        "later": [r for r in progress if r.missing and not r.locked],
+        "locked": [r for r in progress if r.locked],
+    }
     return render(request, "portal/rewards.html", context)
 
 
@@ -53,7 +47,7 @@ def redeem(request, member, reward_id):
     if request.method == "POST":
         token = request.POST.get("token", "")
         if not FORM_TOKEN.match(token):
-            messages.error(request, "The form expired. Please confirm again.")
+            messages.error(request, _("The form expired. Please confirm again."))
             return redirect("portal:redeem", reward_id=reward.pk)
         try:
             redemption = redeem_reward(
@@ -62,9 +56,13 @@ def redeem(request, member, reward_id):
                 idempotency_key=f"portal:{member.pk}:{token}",
             )
         except ApplicationError as exc:
-            messages.error(request, f"Not redeemed: {exc.message}.")
+            messages.error(request, _("Not redeemed: %(reason)s.") % {"reason": exc.message})
             return redirect("portal:rewards")
-        messages.success(request, f"Done! Your code for {reward.name} is {redemption.code}.")
+        messages.success(
+            request,
+            _("Done! Your code for %(reward)s is %(code)s.")
+            % {"reward": reward.name, "code": redemption.code},
+        )
         return redirect("portal:redemption", redemption_id=redemption.pk)
     points = member_balance(member).spendable
     context = {
@@ -90,6 +88,7 @@ def redemption(request, member, redemption_id):
     found = get_object_or_404(
         Redemption.objects.select_related("reward"), pk=redemption_id, member=member
     )
-    qr = qr_svg(found.code, title=f"Code {found.code}") if found.status == "issued" else None
+    title = _("Code %(code)s") % {"code": found.code}
+    qr = qr_svg(found.code, title=title) if found.status == "issued" else None
     context = {"member": member, "redemption": found, "qr": qr}
     return render(request, "portal/redemption.html", context)

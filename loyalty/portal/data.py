@@ -29,6 +29,8 @@ def profile(member: Member) -> dict:
         "card_code": member.card_code,
         "offers_by_email": member.email_offers,
         "offers_by_text_message": member.sms_offers,
+        "mobile_phone": member.phone,
+        "language": member.language,
         "tier": member.tier.name if member.tier else None,
     }
 

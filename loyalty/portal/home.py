@@ -4,6 +4,7 @@ import segno
 from django.db.models import Min
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from members.models import Member
 from rewards.models import LedgerEntry, PointLot, Program
@@ -26,6 +27,7 @@ def qr_svg(text: str, *, title: str) -> str:
     """An inline SVG QR code, drawn on the server (no script, no CDN)."""
     svg = segno.make(text, error="m").svg_inline(
         scale=4,
+        border=4,  # the quiet zone of four modules that scanners need
         title=title,
         dark="#000",
         light="#fff",
@@ -60,7 +62,7 @@ def home(request, member):
         "expiring_first": balance.expiring[0] if balance.expiring else None,
         "tier": tier_progress(member),
         "card_code": code,
-        "card_qr": qr_svg(code, title="Your member card"),
+        "card_qr": qr_svg(code, title=_("Your member card")),
         "recent": list(
             LedgerEntry.objects.filter(member=member).order_by("-effective_at", "-pk")[:5]
         ),

@@ -4,10 +4,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loyalty.errors import ApplicationError
 from members.services import update_profile
-from rewards.models import Redemption
+from rewards.models import Program, Redemption
 from rewards.privacy import close_membership
 from rewards.selectors import member_balance
 
@@ -15,16 +17,29 @@ from .access import portal_page
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    first_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=gettext_lazy("Last name"))
     birthday = forms.DateField(
         required=False,
-        label="Birthday",
+        label=gettext_lazy("Birthday"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="For your birthday bonus. Set it once; ask us if it needs correcting.",
+        help_text=gettext_lazy(
+            "For your birthday bonus. Set it once; ask us if it needs correcting."
+        ),
     )
-    email_offers = forms.BooleanField(required=False, label="Send me offers by email")
-    sms_offers = forms.BooleanField(required=False, label="Send me offers by text message")
+    email_offers = forms.BooleanField(required=False, label=gettext_lazy("Send me offers by email"))
+    sms_offers = forms.BooleanField(
+        required=False, label=gettext_lazy("Send me offers by text message")
+    )
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label=gettext_lazy("Mobile phone"),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=gettext_lazy(
+            "With the country code, e.g. +49 151 12345678: for our text messages."
+        ),
+    )
 
 
 @portal_page
@@ -35,17 +50,20 @@ def profile(request, member):
         "birthday": member.birthday,
         "email_offers": member.email_offers,
         "sms_offers": member.sms_offers,
+        "phone": member.phone,
     }
     form = ProfileForm(request.POST or None, initial=initial)
+    if not Program.get().offers_sms:
+        del form.fields["phone"]  # no texts are sent: no number is asked for
     if member.birthday:
         form.fields["birthday"].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            update_profile(member_id=member.pk, **form.cleaned_data)
+            update_profile(member_id=member.pk, **{"phone": None, **form.cleaned_data})
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("portal:profile")
     return render(request, "portal/profile.html", {"member": member, "form": form})
 
@@ -57,7 +75,7 @@ def close(request, member):
     error = ""
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
-            error = "Tick the box to confirm that you want to close your membership."
+            error = _("Tick the box to confirm that you want to close your membership.")
         else:
             try:
                 close_membership(member_id=member.pk, user=request.user)

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import catalog, data, history, home, invite, profile
+from . import catalog, data, history, home, invite, profile, ways
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("history/", history.history, name="history"),
+    path("ways-to-earn/", ways.ways_to_earn, name="ways"),
     path("rewards/", catalog.rewards, name="rewards"),
     path("rewards/<int:reward_id>/redeem/", catalog.redeem, name="redeem"),
     path("redemptions/", catalog.redemptions, name="redemptions"),

@@ -17,7 +17,7 @@ from datetime import date
 from .books import Books
 from .breakage import breakage, estimate_rate
 from .kpis import kpis, kpis_by_month
-from .liability import cohorts_report, liability, liability_figures
+from .liability import cohorts_report, liability, liability_figures, outstanding_points
 from .periods import Period, check_day, check_period, end_of, split, start_of
 from .recognition import Position, position, positions
 from .revenue import journal, revenue
@@ -99,6 +99,7 @@ __all__ = [
     "liability",
     "liability_figures",
     "money",
+    "outstanding_points",
     "position",
     "positions",
     "revenue",

@@ -57,7 +57,8 @@ def _customers(books: Books, period: Period, previous: Period, members=None) -> 
     }
 
 
-def _points(books: Books, period: Period, members=None) -> dict:
+def point_flows(books: Books, period: Period, members=None) -> dict:
+    """Points issued (with staff additions), redeemed, donated, and the members active."""
     entries = LedgerEntry.objects.filter(
         books.booked(LEDGER, period.start_at, period.end_at, time="effective_at")
     )
@@ -89,19 +90,26 @@ def _order_values(books: Books, period: Period, members=None) -> dict:
     )
 
 
-def _members(books: Books, period: Period, members=None):
+def new_members(books: Books, period: Period, members=None) -> int:
+    """Members enrolled in the period, as booked."""
     joined = books.booked(MEMBER, period.start_at, period.end_at, time="enrolled_at")
+    if members is not None:
+        joined &= Q(pk__in=members)
+    return Member.objects.filter(joined).count()
+
+
+def _members(books: Books, period: Period, members=None):
     known = books.known(MEMBER, period.end_at, time="enrolled_at")
     changes = books.known(TIER_CHANGE, period.end_at, time="created_at")
     referrals = books.booked(REFERRAL, period.start_at, period.end_at, time="created_at")
     if members is not None:
-        joined, known = joined & Q(pk__in=members), known & Q(pk__in=members)
+        known &= Q(pk__in=members)
         changes, referrals = changes & Q(member__in=members), referrals & Q(referrer__in=members)
     tiers = member_selectors.tier_distribution(members=known, changes=changes)
     conversion = referral_selectors.conversion(
         referrals=referrals, purchases=books.known(PURCHASE, period.end_at, time="purchased_at")
     )
-    return Member.objects.filter(joined).count(), tiers, conversion
+    return new_members(books, period, members), tiers, conversion
 
 
 def _emails(period: Period, members=None) -> dict:
@@ -128,14 +136,14 @@ def kpis(period: Period, *, books: Books | None = None, members=None) -> Report:
     length = period.end - period.start + timedelta(days=1)
     previous = Period(period.start - length, period.start - timedelta(days=1))
     customers = _customers(books, period, previous, members)
-    points = _points(books, period, members)
+    points = point_flows(books, period, members)
     aov = _order_values(books, period, members)
-    new_members, tiers, conversion = _members(books, period, members)
+    joined, tiers, conversion = _members(books, period, members)
     emails = _emails(period, members)
     tracked = emails["opened"] or emails["clicked"]
     rows = [
         ("Active members (earned or redeemed)", points["active"]),
-        ("New members (enrolled)", new_members),
+        ("New members (enrolled)", joined),
         ("Customers at start (bought in the previous period)", customers["before"]),
         ("Customers at end (bought in the period)", customers["now"]),
         ("New customers (first purchase in the period)", customers["new"]),

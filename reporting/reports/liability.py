@@ -68,19 +68,20 @@ class Liability:
         }
 
 
-def liability_figures(as_of: date, *, books: Books | None = None) -> Liability:
+def outstanding_points(as_of: date, *, books: Books | None = None) -> tuple[int, int]:
+    """Spendable and pending points at the end of ``as_of``, as booked (one aggregate)."""
     books = books or Books.load()
     known = books.known(LEDGER, end_of(as_of), time="effective_at")
     totals = LedgerEntry.objects.filter(known).aggregate(
         points=Coalesce(Sum("points"), 0), pending=Coalesce(Sum("pending_points"), 0)
     )
-    return Liability(
-        as_of,
-        totals["points"],
-        totals["pending"],
-        position(books, as_of),
-        books.cost_per_point(as_of),
-    )
+    return totals["points"], totals["pending"]
+
+
+def liability_figures(as_of: date, *, books: Books | None = None) -> Liability:
+    books = books or Books.load()
+    spendable, pending = outstanding_points(as_of, books=books)
+    return Liability(as_of, spendable, pending, position(books, as_of), books.cost_per_point(as_of))
 
 
 def liability(as_of: date, *, books: Books | None = None) -> Report:

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, HistoryAdmin, ProtectedDeleteAdmin
 from members.models import Member
 
 from ..actions.services import record_action
@@ -44,7 +44,7 @@ class ActionTools:
 
 
 @admin.register(ActionRule)
-class ActionRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class ActionRuleAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",

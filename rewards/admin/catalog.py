@@ -3,18 +3,19 @@
 from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, RecordAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, RecordAdmin
 
-from ..models import Redemption, Reward
+from ..models import Redemption, Reward, TierWelcome
 from ..redemptions.services import cancel_redemption
 from .base import ActionViewsMixin
 from .forms import CancelRedemptionForm
 
 
 @admin.register(Reward)
-class RewardAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class RewardAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "points_cost", "stock", "valid_from", "valid_until", "active"]
-    list_filter = ["kind", "active"]
+    list_filter = ["kind", "active", "tiers"]
+    filter_horizontal = ["tiers"]
     search_fields = ["name", "sku", "cause"]
 
 
@@ -51,3 +52,11 @@ class RedemptionAdmin(RecordAdmin, ActionViewsMixin, admin.ModelAdmin):
             ),
             done=lambda r: f"Cancelled {r.code}; {r.points} points given back.",
         )
+
+
+@admin.register(TierWelcome)
+class TierWelcomeAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+    """Points or a reward a member receives once on reaching a tier (once per year)."""
+
+    list_display = ["tier", "points", "reward"]
+    list_select_related = ["tier", "reward"]

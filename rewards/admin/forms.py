@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from loyalty.errors import ApplicationError
 
-from .. import selectors, validation
+from .. import brand, selectors, validation
 from ..adjustments.services import ADJUSTMENT_TEXT
 from ..models import Channel, EarnRule, Program
 
@@ -44,9 +44,25 @@ def ceiling_error(form: forms.ModelForm, field: str, label: str, **edited) -> No
 
 
 class ProgramForm(forms.ModelForm):
+    logo_upload = forms.FileField(
+        label="Logo", required=False, help_text="PNG, JPEG or WebP, at most 200 KB."
+    )
+    remove_logo = forms.BooleanField(label="Remove the logo", required=False)
+
     class Meta:
         model = Program
         fields = [f.name for f in Program._meta.fields if f.editable and f.name != "id"]
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return None
+        data = upload.read(brand.MAX_LOGO_BYTES + 1)
+        try:
+            brand.logo_type(data)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return data
 
     def _post_clean(self):
         super()._post_clean()  # the instance has the form's values once the model is clean
@@ -58,6 +74,7 @@ class EarnRuleForm(forms.ModelForm):
     class Meta:
         model = EarnRule
         fields = [f.name for f in EarnRule._meta.fields if f.editable and f.name != "id"]
+        fields += ["tiers"]
 
     def _post_clean(self):
         super()._post_clean()

@@ -15,7 +15,7 @@ class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
     list_display = [
         "effective_at",
         "member",
-        "kind",
+        "entry",
         "points",
         "pending_points",
         "description",
@@ -25,13 +25,18 @@ class LedgerEntryAdmin(HistoryAdmin, admin.ModelAdmin):
     list_filter = ["kind", "effective_at"]
     search_fields = ["member__email", "description", "idempotency_key", "reference"]
     date_hierarchy = "effective_at"
-    list_select_related = ["member", "created_by"]
+    list_select_related = ["member", "created_by", "purchase", "redemption"]
+
+    @admin.display(description="entry")
+    def entry(self, obj):
+        """In words, pending points included: "Earned on purchase #1001: +12 points (pending)"."""
+        return str(obj)
 
 
 @admin.register(PointLot)
 class PointLotAdmin(LedgerEntryAdmin):
     list_display = [
-        "pk",
+        "lot",
         "member",
         "status",
         "points",
@@ -45,6 +50,11 @@ class PointLotAdmin(LedgerEntryAdmin):
     search_fields = ["member__email"]
     date_hierarchy = "earned_at"
     list_select_related = ["member"]
+    list_display_links = ["lot"]
+
+    @admin.display(description="lot")
+    def lot(self, obj):
+        return str(obj)
 
 
 # ---------------------------------------------------------------- expiry

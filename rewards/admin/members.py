@@ -5,6 +5,7 @@ actions'). Every tool asks for what it needs (a confirmation, a reason) and call
 """
 
 from django import forms
+from django.contrib import admin
 from django.shortcuts import get_object_or_404
 
 from members.models import Member
@@ -22,7 +23,7 @@ class LedgerEntryInline(ReadOnlyInline):
     fk_name = "member"
     fields = [
         "effective_at",
-        "kind",
+        "entry",
         "points",
         "pending_points",
         "description",
@@ -32,6 +33,14 @@ class LedgerEntryInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ["-effective_at", "-pk"]
     verbose_name_plural = "Ledger history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("purchase", "redemption", "created_by")
+
+    @admin.display(description="entry")
+    def entry(self, obj):
+        """ "Earned on purchase #1001: +12 points (pending)" (the pending points included)."""
+        return str(obj)
 
 
 class PointLotInline(ReadOnlyInline):

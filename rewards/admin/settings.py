@@ -8,9 +8,9 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from loyalty.admin_mixins import ChangedFieldsAdmin, SingletonAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin, SingletonAdmin
 
-from .. import selectors
+from .. import brand, selectors
 from ..expiry import services as expiry
 from ..models import Channel, EarnRule, Program
 from .forms import EarnRuleForm, ProgramForm
@@ -39,6 +39,18 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
         ("Redeeming", {"fields": ("point_value", "allow_negative_balance")}),
         ("Expiry", {"fields": ("expiry_policy", "expiry_months", "expiry_reminder_days")}),
         (
+            "Brand and messages (the portal and the members' emails)",
+            {
+                "fields": (
+                    "brand_color",
+                    "logo_upload",
+                    "remove_logo",
+                    "email_sender_name",
+                    "offers_sms",
+                )
+            },
+        ),
+        (
             "Limits (what staff and systems can enter)",
             {
                 "fields": (
@@ -55,16 +67,23 @@ class ProgramAdmin(ChangedFieldsAdmin, SingletonAdmin, admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("logo_upload"):
+            brand.set_logo(data=form.cleaned_data["logo_upload"])
+        elif form.cleaned_data.get("remove_logo"):
+            brand.set_logo(data=None)
+
 
 @admin.register(Channel)
-class ChannelAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "earns_points"]
     list_filter = ["earns_points"]
     search_fields = ["code", "name"]
 
 
 @admin.register(EarnRule)
-class EarnRuleAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class EarnRuleAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     form = EarnRuleForm
     readonly_fields = ["stacks_with"]
     list_display = [

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from loyalty.admin_mixins import ChangedFieldsAdmin
+from loyalty.admin_mixins import ChangedFieldsAdmin, ProtectedDeleteAdmin
 from loyalty.errors import ApplicationError
 from members.models import Member, Tier, TierChange
 
@@ -95,7 +95,7 @@ class TierForm(forms.ModelForm):
 
 
 @admin.register(Tier)
-class TierAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
+class TierAdmin(ChangedFieldsAdmin, ProtectedDeleteAdmin, admin.ModelAdmin):
     form = TierForm
     list_display = [
         "name",

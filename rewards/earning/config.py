@@ -19,7 +19,7 @@ A snapshot's objects are shared by the threads of a process: read them, never ch
 or save them (``Program.get()`` gives a program of your own).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
@@ -30,7 +30,7 @@ from ..models import Channel, ConfigVersion, EarnRule, Program, RedemptionRateEs
 from ..purchases import allocation
 
 # Which tables the snapshot is made of: a write to any of them changes the token.
-WATCHED = (Program, Channel, EarnRule, Tier, RedemptionRateEstimate)
+WATCHED = (Program, Channel, EarnRule, EarnRule.tiers.through, Tier, RedemptionRateEstimate)
 TOKEN_SQL = f"SELECT token FROM {ConfigVersion._meta.db_table} WHERE id = 1"  # noqa: S608
 # Only where install_triggers knows how to keep the token: elsewhere, never cached.
 VENDORS = {"postgresql", "sqlite"}
@@ -44,9 +44,29 @@ class Snapshot:
     rules: tuple[EarnRule, ...]  # the active ones, by id
     tiers: tuple[Tier, ...]  # by rank
     rates: tuple[allocation.Rate, ...] = ()  # the estimates by date
+    rule_tiers: dict[int, frozenset[int]] = field(default_factory=dict)  # rule id: its tiers
 
     def tier(self, tier_id: int | None) -> Tier | None:
         return next((tier for tier in self.tiers if tier.pk == tier_id), None)
+
+    def rules_for(self, tier_id: int | None) -> tuple[EarnRule, ...]:
+        """The active rules a member of this tier (None: no tier) earns by: a rule
+        reserved to tiers (``EarnRule.tiers``) counts only for members of one of them."""
+        if not self.rule_tiers:
+            return self.rules
+        return tuple(
+            rule
+            for rule in self.rules
+            if rule.pk not in self.rule_tiers or tier_id in self.rule_tiers[rule.pk]
+        )
+
+
+def _rule_tiers() -> dict[int, frozenset[int]]:
+    pairs = EarnRule.tiers.through.objects.filter(earnrule__active=True)
+    found: dict[int, set[int]] = {}
+    for rule_id, tier_id in pairs.values_list("earnrule_id", "tier_id"):
+        found.setdefault(rule_id, set()).add(tier_id)
+    return {rule_id: frozenset(tiers) for rule_id, tiers in found.items()}
 
 
 _snapshot: Snapshot | None = None
@@ -75,6 +95,7 @@ def current(token=_UNREAD) -> Snapshot:
         rules=tuple(EarnRule.objects.filter(active=True).order_by("pk")),
         tiers=tuple(Tier.objects.all()),
         rates=allocation.load_rates(),
+        rule_tiers=_rule_tiers(),
     )
     # Kept only if nothing changed while it was read (Program.get() may have created
     # the program; another transaction may have committed in between).

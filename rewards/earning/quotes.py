@@ -134,7 +134,7 @@ def earn(snapshot, member, channel, amount, shipping, tax, lines, purchased_at) 
         calculate(
             audience=audience_of(member.pk if member else None, snapshot.rules),
             program=snapshot.program,
-            rules=snapshot.rules,
+            rules=snapshot.rules_for(member.tier_id if member else None),
             channel=channel,
             amount=amount,
             shipping_amount=shipping,

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Max,
@@ -18,6 +18,7 @@ from django.utils import timezone
 from members.models import Member
 
 from ..ledger.bulk import CHUNK as ID_CHUNK
+from ..messaging import render_member_email
 from ..models import (
     ExpiryReminder,
     LedgerEntry,
@@ -110,23 +111,17 @@ def due_reminders(*, now: datetime | None = None) -> list[Reminder]:
     return [r for r in wanted if (r.member_id, r.expires_on, r.window_days) not in sent]
 
 
-def reminder_message(member: Member, reminders: list[Reminder], program: Program) -> EmailMessage:
-    lines = [
-        f"  {r.points} points on {r.expires_on:%d %B %Y}"
-        for r in sorted(reminders, key=lambda r: r.expires_on)
-    ]
-    total = sum(r.points for r in reminders)
-    body = (
-        f"Hello {member.first_name or member.email},\n\n"
-        f"{total} of your {program.name} points will expire soon:\n\n"
-        + "\n".join(lines)
-        + "\n\nSpend them on a reward before then to keep their value.\n"
-    )
-    return EmailMessage(
-        subject=f"{total} of your points expire on {min(r.expires_on for r in reminders):%d %B}",
-        body=body,
-        to=[member.email],
-    )
+def reminder_message(
+    member: Member, reminders: list[Reminder], program: Program
+) -> EmailMultiAlternatives:
+    """The reminder, in the member's language, from the program (``rewards.messaging``)."""
+    ordered = sorted(reminders, key=lambda r: r.expires_on)
+    context = {
+        "reminders": ordered,
+        "total": sum(r.points for r in reminders),
+        "first_day": ordered[0].expires_on,
+    }
+    return render_member_email(member=member, template="expiry_reminder", context=context)
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> dict:

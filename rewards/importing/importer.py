@@ -78,6 +78,8 @@ class Importer(Checking, MemberLookup, Pricing):
             else self.options.create_members
         )
         self.rules = settings_now.rules
+        self.settings_now = settings_now  # its rules_for(tier): rules reserved to tiers
+        self.tier_ids = {tier.name: tier.pk for tier in settings_now.tiers}
         self.rates = settings_now.rates
         self._allocations: dict = {}
         self._earn_cache: dict = {}

@@ -28,12 +28,12 @@ class Pricing:
         lines = tuple((line.sku, line.amount) for line in row.lines) or (
             ((row.sku, row.category),) if (row.sku or row.category) else ()
         )
-        key = (channel.pk, row.amount, row.shipping, row.tax, lines, tier[0], window)
+        key = (channel.pk, row.amount, row.shipping, row.tax, lines, tier, window)
         cached = self._earn_cache.get(key)
         if cached is None:
             result = calculate(
                 program=self.program,
-                rules=self.rules,
+                rules=self.settings_now.rules_for(self.tier_ids.get(tier[1])),
                 channel=channel,
                 amount=row.amount,
                 shipping_amount=row.shipping,

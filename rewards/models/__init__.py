@@ -26,6 +26,7 @@ from .earning import ConfigVersion, EarnRule, RuleAudience, RuleBudget
 from .expiry import ExpiryPolicyChange, ExpiryReminder
 from .imports import ImportJob
 from .ledger import LedgerEntry, LotMovement, PointLot
+from .perks import TierWelcome
 from .program import Channel, Program
 from .purchases import Purchase, PurchaseLine, Refund
 
@@ -55,6 +56,7 @@ __all__ = [
     "RuleBudget",
     "Refund",
     "Reward",
+    "TierWelcome",
     "WebhookDelivery",
     "WebhookEndpoint",
     "collect",

@@ -98,4 +98,4 @@ class MemberAction(models.Model):
         indexes = [models.Index(fields=["member", "rule", "occurred_at"])]
 
     def __str__(self) -> str:
-        return f"{self.rule.code} by {self.member_id}"
+        return f"{self.rule.name} for {self.member.display_name} on {self.occurred_at:%Y-%m-%d}"

@@ -85,7 +85,8 @@ class AdjustmentRequest(models.Model):
         indexes = [models.Index(fields=["status", "requested_at"])]
 
     def __str__(self) -> str:
-        return f"{self.points:+,} points for {self.member} ({self.get_status_display().lower()})"
+        status = self.get_status_display().lower()
+        return f"Adjustment of {self.points:+,} points for {self.member.display_name} ({status})"
 
     @property
     def approved_by(self):

@@ -155,4 +155,5 @@ class WebhookDelivery(models.Model):
         indexes = [models.Index(fields=["endpoint", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.event} #{self.attempt} -> {self.endpoint_id}"
+        outcome = "delivered" if self.succeeded else "failed"
+        return f"{self.event} to {self.endpoint.url}, attempt {self.attempt} ({outcome})"

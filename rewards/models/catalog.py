@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from members.models import Member
+from members.models import Member, Tier
 
 from ..validation import Within
 from .base import MONEY
@@ -58,6 +58,13 @@ class Reward(models.Model):
         validators=[Within("moment", "end of validity", allow_future=True)],
     )
     active = models.BooleanField(default=True)
+    tiers = models.ManyToManyField(
+        Tier,
+        blank=True,
+        related_name="reserved_rewards",
+        help_text="Reserved to members of these tiers (none: every member). Others see it "
+        "locked, with the tier that unlocks it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,4 +134,6 @@ class Redemption(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return self.code
+        what = self.reward.name if self.reward_id else "points at checkout"
+        status = self.get_status_display().split(" (")[0].lower()
+        return f"Redemption {self.code} — {what}, {self.points:,} points ({status})"

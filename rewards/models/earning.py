@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from members.models import Member
+from members.models import Member, Tier
 
 from ..validation import Within
 from .base import MONEY
@@ -72,6 +72,12 @@ class EarnRule(models.Model):
         null=True,
         blank=True,
         help_text="Stops awarding once it has awarded this many points (empty: no budget).",
+    )
+    tiers = models.ManyToManyField(
+        Tier,
+        blank=True,
+        related_name="earn_rules",
+        help_text="Only for members of these tiers (none: every member).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -31,7 +31,10 @@ class ExpiryReminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.points} points on {self.expires_on} ({self.window_days} days before)"
+        return (
+            f"Reminder to {self.member.display_name}: {self.points:,} points expire on "
+            f"{self.expires_on} (sent {self.window_days} days before)"
+        )
 
 
 class ExpiryPolicyChange(models.Model):

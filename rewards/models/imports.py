@@ -51,4 +51,5 @@ class ImportJob(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"import {self.pk} ({self.get_status_display()})"
+        name = self.file.name.rsplit("/", 1)[-1] if self.file else "no file"
+        return f"Import #{self.pk} of {name}: {self.get_status_display().lower()}"

@@ -85,7 +85,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.points:+d}"
+        return f"{self.what}: {self.points_text}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -94,6 +94,27 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("ledger entries are append-only and cannot be deleted")
+
+    @property
+    def what(self) -> str:
+        """The entry's kind, with its source: "Earned on purchase #1001", "Redeemed (code X)"."""
+        kinds = self.Kind
+        if self.kind == kinds.EARN and self.purchase_id:
+            return f"Earned on purchase {self.purchase.number}"
+        if self.kind == kinds.REVERSE and self.purchase_id:
+            return f"Reversed on the refund of purchase {self.purchase.number}"
+        if self.kind in (kinds.REDEEM, kinds.REDEEM_CANCEL) and self.redemption_id:
+            return f"{self.get_kind_display()} (code {self.redemption.code})"
+        return str(self.get_kind_display())
+
+    @property
+    def points_text(self) -> str:
+        """ "+12 points (pending)" while held; "+12 points" once spendable; both when both move."""
+        if self.pending_points and not self.points:
+            return f"{self.pending_points:+,} points (pending)"
+        if self.pending_points:
+            return f"{self.points:+,} points ({self.pending_points:+,} pending)"
+        return f"{self.points:+,} points"
 
 
 class PointLot(models.Model):
@@ -148,7 +169,16 @@ class PointLot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"lot {self.pk}: {self.remaining}/{self.points}"
+        if self.is_debt:
+            return f"Debt of {-self.remaining:,} points from {self.earned_at:%Y-%m-%d}"
+        text = (
+            f"Lot of {self.points:,} points from {self.earned_at:%Y-%m-%d}, {self.remaining:,} left"
+        )
+        if self.status == self.Status.PENDING and self.available_at:
+            text += f", pending until {self.available_at:%Y-%m-%d}"
+        if self.expires_at:
+            return f"{text}, expires {self.expires_at:%Y-%m-%d}"
+        return f"{text}, never expires"
 
 
 class LotMovement(models.Model):
@@ -159,4 +189,4 @@ class LotMovement(models.Model):
     points = models.BigIntegerField()
 
     def __str__(self) -> str:
-        return f"{self.points:+d} on lot {self.lot_id}"
+        return f"{self.points:+,} points on lot #{self.lot_id}"

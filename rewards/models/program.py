@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -10,6 +11,23 @@ from .. import validation
 from ..earning.currencies import CURRENCY_CHOICES
 from ..validation import Within
 from .base import MONEY, collect, validate_reminder_days
+
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+def luminance(colour: str) -> float:
+    """The relative luminance of ``#rrggbb`` (WCAG 2)."""
+    values = []
+    for i in (1, 3, 5):
+        c = int(colour[i : i + 2], 16) / 255
+        values.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * values[0] + 0.7152 * values[1] + 0.0722 * values[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours, 1 to 21 (4.5 reads as body text)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 class Program(models.Model):
@@ -118,6 +136,31 @@ class Program(models.Model):
         validators=[Within("points", "large adjustment", hard=True)],
         help_text="An adjustment above this many points needs a second staff user's approval.",
     )
+    # The brand on every portal page and email (loyalty/portal/brand.py serves them).
+    brand_color = models.CharField(
+        "brand colour",
+        max_length=7,
+        default="#0b5cad",
+        validators=[RegexValidator(HEX_COLOUR, "Give the colour as # and 6 hex digits.")],
+        help_text="The header and buttons, e.g. #0b5cad; the text on it is black or white, "
+        "whichever reads better.",
+    )
+    logo = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="PNG, JPEG or WebP, at most 200 KB."
+    )
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    email_sender_name = models.CharField(
+        "sender name of emails",
+        max_length=100,
+        blank=True,
+        help_text="The name members see as the sender (empty: the program's name); the "
+        "address is DEFAULT_FROM_EMAIL.",
+    )
+    offers_sms = models.BooleanField(
+        "sends text messages",
+        default=False,
+        help_text="Members may give a mobile number and agree to offers by text message.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -171,6 +214,19 @@ class Program(models.Model):
 
     def points_value(self, points: int) -> Decimal:
         return (Decimal(points) * self.point_value).quantize(Decimal("0.01"))
+
+    @property
+    def brand_text_color(self) -> str:
+        """Black or white, whichever contrasts more with the brand colour."""
+        on_black, on_white = (
+            contrast(self.brand_color, "#000000"),
+            contrast(self.brand_color, "#ffffff"),
+        )
+        return "#000000" if on_black > on_white else "#ffffff"
+
+    @property
+    def sender_name(self) -> str:
+        return self.email_sender_name or self.name
 
 
 class Channel(models.Model):

@@ -91,7 +91,13 @@ class Purchase(models.Model):
         indexes = [models.Index(fields=["purchased_at"])]
 
     def __str__(self) -> str:
-        return f"{self.channel.code}/{self.order_id}"
+        who = self.member.display_name if self.member_id else "no member"
+        return f"Purchase {self.number} — {who}, {self.amount:,.2f} {self.currency}"
+
+    @property
+    def number(self) -> str:
+        """The order id as staff say it: "#1001" (a shop's own "#" is not doubled)."""
+        return f"#{self.order_id.lstrip('#')}"
 
 
 class PurchaseLine(models.Model):
@@ -117,7 +123,10 @@ class PurchaseLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku or self.category or 'line'} {self.amount}"
+        what = " ".join(
+            part for part in (self.sku, f"({self.category})" if self.category else "") if part
+        )
+        return f"Line {what or 'without SKU'}: {self.amount:,.2f}"
 
 
 class Refund(models.Model):
@@ -156,4 +165,4 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"refund {self.refund_id} of {self.amount}"
+        return f"Refund {self.refund_id} of {self.amount:,.2f} on purchase {self.purchase.number}"

@@ -23,6 +23,7 @@ from ..models import (
     Redemption,
     Reward,
 )
+from ..reserved import check_reserved
 
 
 def new_redemption_code() -> str:
@@ -90,6 +91,7 @@ def redeem_reward(
         raise ApplicationError(
             f"{reward.name} is not available.", code="reward_unavailable", field="reward"
         )
+    check_reserved(member, reward)
     if (reward.valid_from and now < reward.valid_from) or (
         reward.valid_until and now >= reward.valid_until
     ):

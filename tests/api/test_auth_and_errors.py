@@ -2,7 +2,9 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
+from loyalty.api.auth import find_key
 from rewards.models import ApiKey, hash_secret
 from tests.api.conftest import client_for
 
@@ -30,6 +32,17 @@ def test_a_malformed_key_is_refused_without_error(client, program):
     for header in ["Api-Key", "Api-Key a b", "Api-Key lk_", "Api-Key \u00e9\u00e9"]:
         response = client.get("/api/v1/ping/", HTTP_AUTHORIZATION=header)
         assert response.status_code == 401, header
+
+
+def test_the_key_found_by_its_prefix_is_the_one_the_orm_reads(program):
+    _, key = client_for("read", "earn")
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    found = find_key(key.prefix)
+    expected = ApiKey.objects.get(prefix=key.prefix)
+    fields = [field.attname for field in ApiKey._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert sorted(found.scopes) == ["earn", "read"] and found.last_used_at is not None
+    assert find_key("0" * 8) is None
 
 
 def test_the_key_is_stored_hashed_and_works(api, program):

@@ -14,6 +14,7 @@ from rewards import webhooks
 from rewards.models import WebhookDelivery, WebhookEndpoint
 from rewards.purchases.recording import record_purchase
 from rewards.redemptions.services import cancel_redemption, redeem_points
+from tests.factories import TierFactory
 
 
 class Receiver:
@@ -93,13 +94,10 @@ def test_a_cancelled_redemption_is_announced(
 def test_a_tier_change_is_announced_with_the_tier_names(
     endpoint, receiver, member, django_capture_on_commit_callbacks
 ):
-    class Tier:
-        def __init__(self, name):
-            self.name = name
-
+    gold = TierFactory(name="Gold")  # a real tier: other receivers read its rank and perks
     with django_capture_on_commit_callbacks(execute=True):
         tier_changed.send(
-            sender=type(member), member=member, from_tier=None, to_tier=Tier("Gold"), reason="spend"
+            sender=type(member), member=member, from_tier=None, to_tier=gold, reason="spend"
         )
     data = json.loads(receiver.received[0][1])["data"]
     assert data["to_tier"] == "Gold"

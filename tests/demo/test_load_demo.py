@@ -3,7 +3,8 @@
 from django.core.management import call_command
 
 from loyalty.demo import personas
-from members.models import Member, Tier
+from loyalty.office import dashboard
+from members.models import Member, Tier, User
 from referrals.models import Referral
 from rewards.models import ImportJob, LedgerEntry, PointLot
 from tests.helpers import assert_ledger_consistent
@@ -49,3 +50,13 @@ def test_every_demo_login_signs_in_except_the_closed_membership(client, demo):
             login != personas.CLOSED
         ), login.email
         client.logout()
+
+
+def test_the_demo_dashboard_shows_a_job_that_ran_and_one_that_is_late(demo):
+    staff = User.objects.get(email=personas.STAFF.email)
+    board = dashboard.build(staff)
+    late = {job.task: job.late for job in board.jobs}
+    assert late["rewards.tasks.release_pending_points"] is False  # the demo ran it
+    assert late["reporting.tasks.recalc_liability"] is True  # its schedule never ran
+    assert board.funnel.awaiting_approval >= 1
+    assert board.health.webhook_endpoints_paused == 1

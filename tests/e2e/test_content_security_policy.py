@@ -64,7 +64,7 @@ def test_the_admin_home_and_a_report_run_without_a_csp_violation(new_page, demo_
     seen = watch(page)
     sign_in(page, personas.STAFF, admin=True)
     page.goto("/admin/reporting/report/?report=kpis&start=2020-01-01&end=2030-12-31&by=year")
-    page.locator("svg.chart").first.wait_for()
+    page.locator("canvas[data-drawn]").first.wait_for()
     page.goto("/admin/members/member/")
     page.wait_for_load_state("networkidle")
     assert seen == []

@@ -91,7 +91,11 @@ def customer(program, web):
     user = UserFactory(email="dana@example.com")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     member = MemberFactory(
-        email="dana@example.com", user=user, external_id="SHOP-77", birthday=date(1990, 5, 1)
+        email="dana@example.com",
+        user=user,
+        external_id="SHOP-77",
+        birthday=date(1990, 5, 1),
+        phone="+4915112345678",
     )
     buy(member, 120, order_id="E1", days_ago=10)
     friend = MemberFactory(email="friend@example.com")
@@ -119,6 +123,7 @@ def test_staff_erase_a_members_personal_data_with_a_reason(staff_client, custome
     member = Member.objects.get(pk=customer.pk)
     assert member.email == f"erased-{member.pk}@erased.invalid"
     assert (member.first_name, member.last_name, member.birthday) == ("", "", None)
+    assert member.phone == ""
     assert (member.external_id, member.user, member.status) == (None, None, "closed")
     assert not User.objects.filter(pk=user_id).exists()
     assert not ReferralCode.objects.get(member=member).active

@@ -9,7 +9,7 @@ from reporting import reports
 from reporting.models import ClosedPeriod, LiabilitySnapshot
 from rewards.models import RedemptionRateEstimate
 from rewards.purchases.recording import record_purchase
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 from .helpers import moment
 
@@ -36,9 +36,9 @@ def test_every_report_opens_for_a_chosen_period(staff_client, sale, report):
     assert response.context["report"].name == report
 
 
-def test_the_reports_page_draws_its_charts_without_a_cdn(staff_client, sale):
-    LiabilitySnapshot.objects.create(
-        as_of=date(2025, 4, 30),
+def snapshot(day: date) -> LiabilitySnapshot:
+    return LiabilitySnapshot.objects.create(
+        as_of=day,
         spendable_points=30,
         pending_points=0,
         outstanding_points=30,
@@ -48,11 +48,57 @@ def test_the_reports_page_draws_its_charts_without_a_cdn(staff_client, sale):
         contract_liability="0.29",
         cost_liability="0.15",
     )
+
+
+def charts_of(response) -> list[dict]:
+    return [chart["spec"] for chart in response.context["charts"]]
+
+
+def test_the_reports_page_loads_chart_js_from_our_static_files(staff_client, sale):
     content = staff_client.get(URL, {**PERIOD, "report": "rollforward"}).content.decode()
-    # issued/redeemed/expired, liability over time, tier distribution
-    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 3
-    assert "Liability over time" in content
+    assert "/static/vendor/chartjs/4.6.1/chart.umd.min.js" in content
+    assert '<canvas data-chart="chart-1"' in content
+    assert '<script id="chart-1" type="application/json">' in content
     assert "cdn" not in content.lower()
+
+
+def test_the_roll_forward_charts_points_by_month_with_a_legend_and_a_unit(staff_client, sale):
+    (chart,) = charts_of(staff_client.get(URL, {**PERIOD, "report": "rollforward"}))
+    assert chart["type"] == "bar" and chart["unit"] == "points"
+    assert list(chart["series"]) == ["Issued", "Redeemed", "Expired or forfeited"]
+    assert len(chart["labels"]) == 12
+    assert chart["series"]["Issued"][3] == 30  # April
+
+
+def test_the_liability_report_charts_the_snapshots_up_to_its_day(staff_client, sale):
+    snapshot(date(2025, 4, 29))
+    snapshot(date(2025, 4, 30))
+    snapshot(date(2025, 5, 2))  # after the day: not drawn
+    response = staff_client.get(URL, {"report": "liability", "as_of": "2025-04-30"})
+    (chart,) = charts_of(response)
+    assert chart["labels"] == ["2025-04-29", "2025-04-30"]
+    assert chart["series"]["Contract liability"] == [0.29, 0.29]
+    assert (chart["unit"], chart["decimals"]) == ("EUR", 2)
+
+
+@pytest.mark.parametrize(
+    ("report", "charts"), [("revenue", 1), ("cohorts", 1), ("breakage", 1), ("journal", 0)]
+)
+def test_each_report_has_the_chart_that_fits_it(staff_client, sale, report, charts):
+    response = staff_client.get(URL, {**PERIOD, "report": report, "as_of": "2025-12-31"})
+    assert len(charts_of(response)) == charts
+
+
+def test_the_kpis_chart_the_members_by_tier_at_the_end_of_the_period(staff_client, program):
+    MemberFactory(enrolled_at=moment(2025, 2, 1))
+    response = staff_client.get(URL, {**PERIOD, "report": "kpis"})
+    (chart,) = charts_of(response)
+    assert (chart["labels"], chart["series"]) == (["(no tier)"], {"Members": [1]})
+
+
+def test_the_report_form_offers_date_pickers(staff_client, program):
+    content = staff_client.get(URL).content.decode()
+    assert content.count('type="date"') == 3
 
 
 def test_the_reports_page_downloads_csv(staff_client, sale):
@@ -109,3 +155,11 @@ def test_it_validates_ownership_a_member_login_cannot_open_the_reports(client, s
     response = client.get(URL, {**PERIOD, "report": "rollforward", "format": "csv"})
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "page", ["admin:reporting_closedperiod_add", "admin:rewards_redemptionrateestimate_add"]
+)
+def test_the_finance_forms_offer_date_pickers(staff_client, program, page):
+    content = staff_client.get(reverse(page)).content.decode()
+    assert 'type="date"' in content

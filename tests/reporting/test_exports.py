@@ -52,6 +52,46 @@ def test_xlsx_stores_text_as_text_and_numbers_as_numbers():
     assert (sheet["B2"].value, sheet["B3"].value) == (-5, -2.5)
 
 
+def money_and_points() -> Report:
+    return Report(
+        name="formats",
+        title="t",
+        columns=[
+            Column("line", "Line"),
+            Column("points", "Points", "points"),
+            Column("money", "Money", "money"),
+            Column("value", "Value", "number"),
+        ],
+        rows=[
+            {"line": "Issued", "points": 12345, "money": Decimal("7.50"), "value": 3},
+            {
+                "line": "A much longer line of the report",
+                "points": -5,
+                "money": None,
+                "value": Decimal("0.85"),
+            },
+        ],
+        notes=["A note"],
+    )
+
+
+def test_xlsx_formats_money_with_two_decimals_and_points_as_whole_numbers():
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(money_and_points()))).active
+    assert (sheet["B2"].value, sheet["B2"].number_format) == (12345, "#,##0")
+    assert (sheet["C2"].value, sheet["C2"].number_format) == (7.5, "#,##0.00")  # shows 7.50
+    assert (sheet["D2"].number_format, sheet["D3"].number_format) == ("#,##0", "#,##0.00")
+    assert sheet["C3"].value == "n/a"
+
+
+def test_xlsx_freezes_the_header_row_and_sizes_the_columns():
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(money_and_points()))).active
+    assert sheet.freeze_panes == "A2"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCD"}
+    assert widths["A"] >= len("A much longer line of the report")
+    assert widths["B"] < widths["A"]
+    assert all(width >= 6 for width in widths.values())
+
+
 @pytest.fixture
 def sale(program, member):
     return record_purchase(

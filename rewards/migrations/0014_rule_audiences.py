@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0006_balances_64_bit_and_readable_errors'),
-        ('rewards', '0012_allocation_at_sale'),
+        ('rewards', '0013_brand_sms_and_tier_perks'),
     ]
 
     operations = [
