@@ -128,6 +128,16 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Internationalised addresses (josé@exämple.de) sign up and log in: members' email rule.
+ACCOUNT_FORMS = {
+    name: f"loyalty.portal.account_forms.{form}"
+    for name, form in (
+        ("signup", "SignupForm"),
+        ("login", "LoginForm"),
+        ("reset_password", "ResetPasswordForm"),
+        ("add_email", "AddEmailForm"),
+    )
+}
 
 # The portal and the members' emails speak English, German and French: the browser's
 # language (LocaleMiddleware), or the one the member chose (Member.language, also used

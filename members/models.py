@@ -10,7 +10,8 @@ from django.utils import timezone
 from loyalty.codes import random_code, random_codes
 from loyalty.errors import ApplicationError
 
-from .validation import check_birthday, check_phone, check_tier_order
+from .fields import EmailAddressField
+from .validation import check_birthday, check_phone, check_tier_order, email_forms
 
 
 class UserManager(BaseUserManager):
@@ -39,7 +40,7 @@ class User(AbstractUser):
     """A login: staff in the admin, or a member in the portal. The email is the login."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = EmailAddressField("email address", unique=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -63,6 +64,11 @@ def new_card_code() -> str:
 
 
 class MemberQuerySet(models.QuerySet):
+    def with_email(self, email: str):
+        """Members with this address in any case, its domain in Unicode or punycode
+        (``JOSÉ@EXÄMPLE.DE`` finds ``josé@xn--exmple-cua.de``)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower__in=email_forms(email))
+
     def locked(self, ids) -> "MemberQuerySet":
         """These members' rows, locked until the end of the transaction.
 
@@ -91,7 +97,7 @@ class Member(models.Model):
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
-    email = models.EmailField(unique=True)
+    email = EmailAddressField(unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     external_id = models.CharField(

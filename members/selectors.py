@@ -10,7 +10,8 @@ from .models import Member, Tier, TierChange
 def find_member(
     *, email: str | None = None, external_id: str | None = None, card_code: str | None = None
 ) -> Member | None:
-    """The member with this card code, else this external id, else this email (any case)."""
+    """The member with this card code, else this external id, else this email (any case,
+    the domain in Unicode or punycode)."""
     if card_code:
         member = Member.objects.filter(card_code=card_code.strip()).first()
         if member:
@@ -20,7 +21,7 @@ def find_member(
         if member:
             return member
     if email:
-        return Member.objects.filter(email__iexact=email.strip()).first()
+        return Member.objects.with_email(email).first()
     return None
 
 

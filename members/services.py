@@ -3,8 +3,6 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -14,7 +12,7 @@ from loyalty.errors import ApplicationError, not_found
 
 from . import signals
 from .models import Erasure, Member
-from .validation import check_birthday, check_phone
+from .validation import check_birthday, check_email, check_phone
 
 
 def lock_member(member_id: int) -> Member:
@@ -23,17 +21,6 @@ def lock_member(member_id: int) -> Member:
         return Member.lock(member_id)
     except Member.DoesNotExist:
         raise not_found("member", member_id, field="member") from None
-
-
-def normalize_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ApplicationError(
-            f"'{email}' is not a valid email address.", code="invalid_email", field="email"
-        ) from None
-    return email
 
 
 @transaction.atomic
@@ -47,11 +34,11 @@ def enroll_member(
     birthday=None,
 ) -> Member:
     """Create a member. Refuses a second member with the same email or external id."""
-    email = normalize_email(email)
+    email = check_email(email)
     external_id = (external_id or "").strip() or None
     if enrolled_at is not None and timezone.is_naive(enrolled_at):
         raise ApplicationError("The enrolment date must include a time zone.", field="enrolled_at")
-    if Member.objects.filter(email__iexact=email).exists():
+    if Member.objects.with_email(email).exists():
         raise ApplicationError(
             f"A member with the email {email} already exists.",
             code="duplicate_member",
@@ -158,7 +145,7 @@ def membership_for(user) -> tuple[Member | None, bool]:
         return member, False
     if not user.emailaddress_set.filter(email__iexact=user.email, verified=True).exists():
         return None, False
-    member = Member.objects.filter(email__iexact=user.email).first()
+    member = Member.objects.with_email(user.email).first()
     if member is not None:
         if member.user_id is not None:  # another login holds it: never hand it over
             return None, False
@@ -170,7 +157,7 @@ def membership_for(user) -> tuple[Member | None, bool]:
             email=user.email, first_name=user.first_name, last_name=user.last_name
         )
     except ApplicationError:  # enrolled concurrently (a double click): use that one
-        member = Member.objects.filter(email__iexact=user.email, user__isnull=True).first()
+        member = Member.objects.with_email(user.email).filter(user__isnull=True).first()
         if member is None:
             return None, False
     return _link_login(member, user), True

@@ -1,14 +1,84 @@
-"""Checks of members' data (birthday, the order of tiers) shared by the admin, portal and API."""
+"""Checks of members' data (email, birthday, the order of tiers) shared by every surface."""
 
+import contextlib
 import re
+import unicodedata
 from datetime import date
 
+import idna
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.errors import ApplicationError
 
 OLDEST_AGE_YEARS = 120
+EMAIL_MAX = 254
+
+
+def _ascii_domain(domain: str) -> str:
+    """The domain in IDNA (punycode) form, lower-case; ``idna.IDNAError`` if it has none."""
+    if domain.isascii():
+        labels = domain.lower().split(".")
+        if any(label.startswith("xn--") for label in labels):
+            idna.decode(domain)  # a punycode label must decode to a valid name
+        return domain.lower()
+    return idna.encode(domain, uts46=True).decode("ascii")
+
+
+def check_email(value, *, field: str = "email") -> str:
+    """An email address, internationalised ones included (RFC 6531: ``josé@exämple.de``,
+    ``用户@例子.广告``), returned as given but trimmed and lower-cased (addresses are
+    matched in any case). Raises ``ApplicationError`` in the user's words.
+
+    The mailbox name may hold any letters; the domain must have an IDNA form. The
+    ASCII rules (dot-atom, lengths, labels) are Django's, applied to that form.
+    """
+    text = (value or "").strip().lower() if isinstance(value, str) else ""
+    local, at, domain = text.rpartition("@")
+    invalid = ApplicationError(
+        f"{text!r} is not a valid email address." if text else "The email address is empty.",
+        code="invalid_email",
+        field=field,
+    )
+    if not (at and local and domain) or len(text) > EMAIL_MAX or len(local.encode()) > 64:
+        raise invalid
+    # Letters beyond ASCII stand for an ASCII letter; spaces, controls and invisible
+    # characters are refused.
+    if any(unicodedata.category(c)[0] in "CZ" for c in local if not c.isascii()):
+        raise invalid
+    stand_in = "".join(c if c.isascii() else "a" for c in local)
+    try:
+        validate_email(f"{stand_in}@{_ascii_domain(domain)}")
+    except (ValidationError, idna.IDNAError, UnicodeError):
+        raise invalid from None
+    return text
+
+
+def email_key(value: str) -> str:
+    """The form in which two addresses are the same mailbox: lower-case, IDNA domain.
+
+    ``JOSÉ@EXÄMPLE.DE`` and ``josé@xn--exmple-cua.de`` have the same key.
+    """
+    local, _, domain = (value or "").strip().lower().rpartition("@")
+    try:
+        return f"{local}@{_ascii_domain(domain)}"
+    except (idna.IDNAError, UnicodeError):
+        return f"{local}@{domain}"
+
+
+def email_forms(value: str) -> list[str]:
+    """The ways one address can be stored (domain in Unicode or in punycode), for a
+    look-up: stored addresses are lower-case (``check_email``)."""
+    key = email_key(value)
+    local, _, domain = key.rpartition("@")
+    forms = {key}
+    if "xn--" in domain:  # else the key is the only form
+        with contextlib.suppress(idna.IDNAError, UnicodeError):
+            forms.add(f"{local}@{idna.decode(domain)}")
+    forms.add((value or "").strip().lower())
+    return sorted(forms)
 
 
 def check_birthday(value, *, today: date | None = None, field: str = "birthday") -> date:

@@ -21,20 +21,23 @@ class Query(serializers.Serializer):
         # A plain dict: DRF reads a QueryDict as a form, where "?status=" means "not given".
         query = cls(data=params.dict())
         query.is_valid(raise_exception=True)
-        return queryset.filter(
-            **{cls.LOOKUPS[name]: value for name, value in query.validated_data.items()}
-        )
+        values = dict(query.validated_data)
+        if "email" in values and not cls.LOOKUPS.get("email"):  # the members' own rule
+            queryset = queryset.with_email(values.pop("email"))
+        return queryset.filter(**{cls.LOOKUPS[name]: value for name, value in values.items()})
 
 
 class MemberQuery(Query):
-    email = Text(max_length=254, required=False, help_text="Any case.")
+    email = Text(
+        max_length=254, required=False, help_text="Any case; the domain in Unicode or punycode."
+    )
     external_id = Text(max_length=100, required=False)
     status = Choice(choices=Member.Status.values, required=False)
     updated_since = Moment(required=False)
     created_since = Moment(required=False)
 
     LOOKUPS = {
-        "email": "email__iexact",
+        "email": "",  # Member.objects.with_email
         "external_id": "external_id",
         "status": "status",
         "updated_since": "updated_at__gte",

@@ -29,10 +29,12 @@ from rewards.purchases.recording import record_purchase
 
 IMPORTED_EMAIL = "imported@example.com"
 
-IMPORT_FILE = f"""order_id,email,purchased_at,amount
-IMP-1,{IMPORTED_EMAIL},{{day1}},42.50
-IMP-2,{IMPORTED_EMAIL},{{day2}},18.00
-"=HYPERLINK(""http://example.com"",""click"")",someone@example.com,{{day2}},not-a-number
+INTERNATIONAL_EMAIL = "josé@exämple.de"  # an internationalised address (RFC 6531)
+IMPORT_FILE = f"""order_id,email,purchased_at,amount,refunded amount
+IMP-1,{IMPORTED_EMAIL},{{day1}},42.50,
+IMP-2,{IMPORTED_EMAIL},{{day2}},18.00,
+IMP-3,{INTERNATIONAL_EMAIL},{{day2}},60.00,20.00
+"=HYPERLINK(""http://example.com"",""click"")",someone@example.com,{{day2}},not-a-number,
 """
 
 
@@ -71,7 +73,8 @@ def load_actions(maria: Member, *, now) -> None:
 
 
 def load_import(staff: User, *, now) -> ImportJob:
-    """An admin import with one bad row: its customer is imported but has no login yet."""
+    """An admin import with one bad row: its customers are imported but have no login yet;
+    one has an internationalised address and a partly refunded order."""
     text = IMPORT_FILE.format(
         day1=(now - timedelta(days=200)).date().isoformat(),
         day2=(now - timedelta(days=20)).date().isoformat(),

@@ -97,7 +97,7 @@ class PurchaseAdmin(ChangedFieldsAdmin, ActionViewsMixin, admin.ModelAdmin):
             try:
                 member_id = None
                 if data["member_email"]:
-                    member = Member.objects.filter(email__iexact=data["member_email"]).first()
+                    member = Member.objects.with_email(data["member_email"]).first()
                     if member is None:
                         raise ApplicationError(
                             f"There is no member with the email {data['member_email']}.",

@@ -14,6 +14,7 @@ from loyalty.errors import ApplicationError
 from .. import tasks
 from ..models import Channel, ImportJob
 from . import jobs
+from .parsing import not_text
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -42,8 +43,15 @@ class ImportJobForm(forms.ModelForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(ALLOWED):
+        name = upload.name.lower()
+        if not name.endswith(ALLOWED):
             raise forms.ValidationError("Upload a CSV or XLSX file.")
+        if not name.endswith((".xlsx", ".xlsm")):
+            upload.seek(0)
+            reason = not_text(upload.read(8192))
+            upload.seek(0)
+            if reason:
+                raise forms.ValidationError(reason)
         return upload
 
 
@@ -121,6 +129,7 @@ class ImportJobAdmin(ChangedFieldsAdmin, admin.ModelAdmin):
                     ("points_expired", "Points already expired"),
                     ("rejected", "Rows in error"),
                     ("refunded", "Refunded orders (no points)"),
+                    ("partially_refunded", "Partially refunded (points on what was kept)"),
                     ("not_a_sale", "Not sales (skipped)"),
                     ("without_member", "Without a member"),
                 )

@@ -1,6 +1,10 @@
 """Pass 1 of an import: every row checked (values, channel, duplicates, member) before any write."""
 
+import gc
+
 from django.db import connection
+
+from members.validation import email_key
 
 from ..models import (
     Channel,
@@ -66,7 +70,7 @@ class Checking:
             changes.append(
                 f"date {existing['purchased_at'].isoformat()} -> {row.purchased_at.isoformat()}"
             )
-        if row.email and (existing["member__email"] or "") != row.email:
+        if row.email and email_key(existing["member__email"] or "") != row.email_key:
             changes.append(f"member {existing['member__email'] or 'none'} -> {row.email}")
         return ", ".join(changes)
 
@@ -93,21 +97,30 @@ class Checking:
                 rejects.headers = reader.headers
                 first_batch = False
             report.rows_read += len(batch)
-            good = self._valid_rows(batch, reject, unknown_channels)
+            good = self._valid_rows(batch, reject, unknown_channels, reader.has_channel_column)
             scratch.add_keys([(f"{row.channel}\x1f{row.order_id}", row.row) for row in good])
-            self._check_against_database(good, rejects, scratch, reject)
+            to_write = self._check_against_database(good, rejects, scratch, reject)
+            # Pass 2 reads the rows back as parsed here, rather than parsing the file again.
+            scratch.spool.write(
+                [row.spooled(self.tz) for row in to_write if row.row not in invalid]
+            )
             connection.queries_log.clear()  # DEBUG keeps every query's SQL: 10,000 emails each
+            gc.collect(1)  # this batch's cycles, if any (see importer._batch_collection)
             self.progress("validating", report.rows_read, reader.bytes_read, reader.total_bytes)
 
         report.problems += [self._channel_problem(code) for code in sorted(unknown_channels)]
         self._reject_repeated(scratch.repeated_rows(), invalid, reject)
         return invalid
 
-    def _valid_rows(self, batch: list[Row], reject, unknown_channels: set[str]) -> list[Row]:
+    def _valid_rows(
+        self, batch: list[Row], reject, unknown_channels: set[str], channel_column: bool
+    ) -> list[Row]:
         """The batch's sales whose values are valid; the others rejected or counted."""
         good = []
         for row in batch:
-            if row.channel not in self.channels:  # said once for the file, not per row
+            # Said once for the file, not per row (an empty cell of a channel column is
+            # the row's own error).
+            if row.channel not in self.channels and (row.channel or not channel_column):
                 unknown_channels.add(row.channel)
                 if not row.errors:
                     reject(row, [self._channel_error(row)], listed=False)
@@ -120,16 +133,20 @@ class Checking:
                 good.append(row)
         return good
 
-    def _check_against_database(self, good: list[Row], rejects: Rejects, scratch, reject) -> None:
+    def _check_against_database(
+        self, good: list[Row], rejects: Rejects, scratch, reject
+    ) -> list[Row]:
         """Orders already recorded (skipped, or reported when changed), and members to find
-        or enrol."""
+        or enrol; returns the rows to write."""
         report = self.report
         existing = self._existing_purchases(good)
         self.found_existing = self.found_existing or bool(existing)
         by_email, by_ext = self._members(good)
-        unknown = []
+        unknown, to_write = [], []
         for row in good:
             found = existing.get((row.channel, row.order_id))
+            if found is None:
+                to_write.append(row)
             if found is not None:
                 difference = self._difference(row, found)
                 if difference:
@@ -142,9 +159,10 @@ class Checking:
                     )
                 else:
                     report.duplicates_skipped += 1
-            elif not (row.customer_id in by_ext or row.email in by_email):
+            elif not (row.customer_id in by_ext or row.email_key in by_email):
                 unknown.append(row)
         self._new_members(unknown, scratch, reject)
+        return to_write
 
     def _reject_repeated(self, repeated, invalid: set[int], reject) -> None:
         """Orders that appear more than once in the file: every copy is rejected."""

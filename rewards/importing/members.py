@@ -6,8 +6,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from members.models import Member, new_card_codes
+from members.validation import email_forms, email_key
 
 from .columns import Row, RowError
+from .report import in_batches
 from .scratch import Scratch
 
 MEMBER_CACHE = 150_000  # members remembered between batches (about 50 MB at most)
@@ -30,14 +32,14 @@ class MemberLookup:
     """The ``Importer``'s member look-ups and enrolments (a mixin of the importer's state)."""
 
     def _members(self, rows: list[Row]) -> tuple[dict, dict]:
-        """The rows' members, by lower-case email and by external id.
+        """The rows' members, by email key (``email_key``) and by external id.
 
         Members already looked up (and those the import created) are remembered, up to
         ``MEMBER_CACHE`` of them, so that a customer with many orders costs one look-up for
         the whole file rather than one per batch; emails and ids known to be absent too,
         until the import creates members. The returned mappings may hold other members.
         """
-        all_emails = {row.email for row in rows if row.email}
+        all_emails = {row.email_key for row in rows if row.email_key}
         all_exts = {row.customer_id for row in rows if row.customer_id}
         emails = all_emails - self._absent_emails - self._by_email.keys()
         exts = all_exts - self._absent_exts - self._by_ext.keys()
@@ -49,14 +51,16 @@ class MemberLookup:
             self._by_email, self._by_ext = {}, {}
             emails, exts = all_emails - self._absent_emails, all_exts - self._absent_exts
         fields = ["id", "email", "external_id", "status", "points_balance"]
+        # Stored with the domain as given: in Unicode or in punycode.
+        stored = [form for key in emails for form in email_forms(key)]
         if self.postgres:
             query = Member.objects.extra(
                 where=["(lower(email) = ANY(%s) OR external_id = ANY(%s))"],
-                params=[list(emails), list(exts)],
+                params=[stored, list(exts)],
             )
         else:
             query = Member.objects.annotate(email_lower=Lower("email")).filter(
-                Q(email_lower__in=emails) | Q(external_id__in=exts)
+                Q(email_lower__in=stored) | Q(external_id__in=exts)
             )
         if self.tier_field:
             fields += ["tier__earn_multiplier", "tier__name"]
@@ -78,7 +82,7 @@ class MemberLookup:
         return self._by_email, self._by_ext
 
     def _remember(self, member: ImportedMember, external_id: str | None) -> None:
-        self._by_email[member.email.lower()] = member
+        self._by_email[email_key(member.email)] = member
         if external_id:
             self._by_ext[external_id] = member
 
@@ -87,17 +91,20 @@ class MemberLookup:
         with_email = [row for row in rows if row.email]
         if self.create_members and with_email:
             scratch.add_members(
-                [(r.email, r.purchased_at, r.first_name, r.last_name) for r in with_email]
+                [
+                    (r.email_key, r.email, r.purchased_at, r.first_name, r.last_name)
+                    for r in with_email
+                ]
             )
-            scratch.add_exts([(r.customer_id, r.email) for r in with_email if r.customer_id])
+            scratch.add_exts([(r.customer_id, r.email_key) for r in with_email if r.customer_id])
         without = [row for row in rows if not row.email]
         if not without:
             return
-        emails = scratch.emails_of({row.customer_id for row in without})
+        keys = scratch.keys_of({row.customer_id for row in without})
         later = []
         for row in without:
-            email = emails.get(row.customer_id)
-            if email is None:
+            key = keys.get(row.customer_id)
+            if key is None:
                 reject(
                     row,
                     [
@@ -110,41 +117,20 @@ class MemberLookup:
                     ],
                 )
             else:
-                later.append((email, row.purchased_at, "", ""))
+                later.append((key, key, row.purchased_at, "", ""))  # the member is known
         scratch.add_members(later)
 
-    def _create_members(self, scratch: Scratch) -> None:
+    def _create_members(self, scratch: Scratch, writer) -> None:
+        """COPY on PostgreSQL, 5,000 at a time: one chunk is written while the next is built."""
         self._absent_emails.clear()  # absent no more, once created
         self._absent_exts.clear()
-        batch = []
-        for email, enrolled_at, ext, first, last in scratch.new_members():
-            batch.append((email, enrolled_at, ext, first, last))
-            if len(batch) >= 5000:
-                self._insert_members(batch)
-                batch = []
-        if batch:
-            self._insert_members(batch)
-
-    def _insert_members(self, batch: list[tuple]) -> None:
-        members = [
-            Member(
-                email=email,
-                external_id=ext,
-                first_name=first,
-                last_name=last,
-                enrolled_at=enrolled_at,
-                card_code=code,
-            )
-            for (email, enrolled_at, ext, first, last), code in zip(
-                batch, new_card_codes(len(batch)), strict=True
-            )
-        ]
-        Member.objects.bulk_create(members)
-        self.report.members_created += len(members)
-        if len(self._by_email) + len(members) > MEMBER_CACHE:
-            return  # looked up when needed
-        for member in members:
-            if member.pk is not None:  # databases that return the new ids
-                self._remember(
-                    ImportedMember(member.pk, member.email, member.status, 0), member.external_id
-                )
+        for batch in in_batches(scratch.new_members(), 5000):
+            codes = new_card_codes(len(batch))
+            rows = [(*member, code) for member, code in zip(batch, codes, strict=True)]
+            ids = writer.insert_members(rows)
+            writer.flush()
+            self.report.members_created += len(ids)
+            if len(self._by_email) + len(ids) > MEMBER_CACHE:
+                continue  # looked up when needed
+            for pk, (email, _, ext, *_rest) in zip(ids, rows, strict=True):
+                self._remember(ImportedMember(pk, email, Member.Status.ACTIVE, 0), ext)

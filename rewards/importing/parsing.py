@@ -9,7 +9,9 @@ lines are capped in length, and each row becomes a ``Row`` or a list of ``RowErr
 import codecs
 import csv
 import io
+import re
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from .. import validation
@@ -19,6 +21,7 @@ from .columns import (
     COMPLETED,
     FIELDS,
     NOT_A_SALE,
+    PARTIALLY_REFUNDED,
     PRESETS,
     REFUNDED,
     ImportFileError,
@@ -26,7 +29,7 @@ from .columns import (
     Row,
     normalize_header,
 )
-from .values import parse_amount, parse_when, valid_email
+from .values import email_and_key, parse_amount, parse_when
 
 MAX_LINE = 1_000_000  # characters in one physical line: a bigger "line" is not a CSV of orders
 
@@ -45,6 +48,37 @@ def _decoded_lines(raw: io.BufferedReader, encoding: str):
                 f"line {number} is longer than {MAX_LINE:,} characters: this is not a CSV of orders"
             )
         yield line
+
+
+# What binary files start with, named in the error (the first bytes of the file).
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (an XLSX workbook is one: name it .xlsx)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word document"),
+)
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13})
+
+
+def not_text(head: bytes) -> str | None:
+    """Why the file's first bytes cannot be a CSV (a sentence), or None if they can.
+
+    A text file has no NUL byte and almost no control characters; binary files usually
+    start with a signature. Said in one line rather than as a "header" of garbage.
+    """
+    what = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if (
+        what is None
+        and head
+        and (b"\x00" in head or sum(head.count(c) for c in _CONTROL) > len(head) // 20)
+    ):
+        what = "binary data"
+    if what is None:
+        return None
+    return f"This is not a text (CSV) file: it looks like {what}."
 
 
 def sniff_encoding(path: Path) -> str:
@@ -103,13 +137,14 @@ class Reader:
             label: validation.amount_checker(
                 label=label, limits=limits, allow_zero=label != "amount"
             )
-            for label in ("amount", "shipping", "tax", "line price")
+            for label in ("amount", "shipping", "tax", "line price", "refunded amount")
         }
         self.decimal_comma = decimal_comma
         self.encoding = encoding
         self.bytes_read = 0
         self.total_bytes = 0
         self.headers: list[str] = []
+        self.has_channel_column = False
         self.is_xlsx = self.path.suffix.lower() in (".xlsx", ".xlsm")
 
     # -- header
@@ -151,6 +186,8 @@ class Reader:
             missing.append("email or customer_id")
         if missing:
             found = ", ".join(repr(h) for h in headers) or "none"
+            if len(found) > 200:  # a header is short: more is not worth printing
+                found = found[:200] + "..."
             raise ImportFileError(
                 f"missing required column(s): {', '.join(missing)} (found: {found}); "
                 "rename with --map COLUMN=HEADER or use --preset"
@@ -167,6 +204,10 @@ class Reader:
         if self.is_xlsx:
             yield from self._xlsx_rows()
             return
+        with open(self.path, "rb") as raw:
+            reason = not_text(raw.read(8192))
+        if reason:
+            raise ImportFileError(reason)
         encoding = self.encoding or sniff_encoding(self.path)
         with open(self.path, "rb") as raw:
             try:
@@ -211,6 +252,7 @@ class Reader:
             raise ImportFileError("the file is empty: no header row")
         self.headers = [str(c) for c in header[1]]
         columns = self._columns(self.headers)
+        self.has_channel_column = "channel" in columns
         width = len(self.headers)
         seen_any = False
         pending: Row | None = None
@@ -293,15 +335,27 @@ class Reader:
             )
         row.order_id = order_id
 
+        # No channel column and none chosen is the file's problem, said once by the
+        # importer; an empty cell in a channel column is this row's.
         row.channel = _cell(cells, get("channel")) or self.default_channel
-        if not row.channel:
-            row.error("channel", "No channel: add a channel column or use --channel.")
+        if not row.channel and "channel" in columns:
+            row.error(self._header(columns, "channel"), "The channel is empty.")
 
-        email = _cell(cells, get("email")).lower()
-        if email and not valid_email(email):
-            row.error(self._header(columns, "email"), f"{email!r} is not a valid email address.")
+        email = _cell(cells, get("email"))
+        if email:
+            found = email_and_key(email)
+            if found is None:
+                row.error(
+                    self._header(columns, "email"),
+                    f"{email.lower()!r} is not a valid email address.",
+                )
+                email = email.lower()
+            else:
+                email, row.email_key = found
         row.email = email
         customer_id = _cell(cells, get("customer_id"))
+        if self.preset and customer_id in self.preset.guest_ids:
+            customer_id = ""
         if len(customer_id) > 100:
             row.error(
                 self._header(columns, "customer_id"),
@@ -373,12 +427,60 @@ class Reader:
             row.status = "completed"
         elif status in REFUNDED:
             row.status = "refunded"
+        elif status in PARTIALLY_REFUNDED:
+            row.status = "partially_refunded"
         elif status in NOT_A_SALE:
             row.status = "skip"
         else:
             row.error(
                 self._header(columns, "status"),
-                f"The status {status!r} is unknown (completed or refunded).",
+                f"The status {status!r} is unknown (completed, partially refunded or refunded).",
+            )
+        self._refund(row, _cell(cells, columns.get("refunded")), columns)
+
+    _REFUND_PARTS = re.compile(r"amount:\s*([^|;]*)", re.IGNORECASE)
+
+    def _refund(self, row: Row, cell: str, columns) -> None:
+        """What was refunded before the export, and the status it gives the order.
+
+        A plain amount (Shopify's ``Refunded Amount``) or WebToffee's ``refund_items``
+        cell (``amount:5.00|reason:...|date:...`` for each refund, added up).
+        """
+        header = self._header(columns, "refunded")
+        if cell and row.status != "skip":
+            parts = self._REFUND_PARTS.findall(cell) or [cell]
+            try:
+                row.refunded = sum(
+                    (
+                        parse_amount(
+                            part.strip().lstrip("-\u2212"),  # WooCommerce writes refunds < 0
+                            check=self._amounts["refunded amount"],
+                            decimal_comma=self.decimal_comma,
+                            label="refunded amount",
+                        )[0]
+                        for part in parts
+                    ),
+                    Decimal(0),
+                )
+            except ValueError as exc:
+                row.error(header, str(exc))
+                return
+        if row.errors or row.status in ("skip", "refunded"):
+            return
+        if row.refunded > row.amount:
+            row.error(
+                header,
+                f"The refunded amount {row.refunded} exceeds the order's amount {row.amount}.",
+            )
+        elif row.refunded == row.amount:
+            row.status = "refunded"
+        elif row.refunded:
+            row.status = "partially_refunded"
+        elif row.status == "partially_refunded":
+            row.error(
+                self._header(columns, "status"),
+                "The order is partially refunded but the file does not say how much: "
+                "add the refunded amount (a 'Refunded Amount' column).",
             )
 
 

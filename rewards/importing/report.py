@@ -44,6 +44,7 @@ class Report:
     not_a_sale: int = 0
     without_member: int = 0
     refunded: int = 0
+    partially_refunded: int = 0
     errors: list[RowError] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # about the whole file, said once
     rejected_path: str = ""

@@ -3,9 +3,13 @@
 A private temporary SQLite database (deleted when closed): the order keys seen (to find
 an order id twice in the file) and the members to create (email, first purchase date,
 external id, name). Memory is SQLite's page cache (16 MB), whatever the number of rows.
+The rows to write, as pass 1 parsed them, go to a temporary file (``Spool``), so that
+pass 2 reads them back instead of parsing the file again.
 """
 
+import marshal
 import sqlite3
+import tempfile
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,14 +30,16 @@ class Scratch:
             PRAGMA cache_size = -16000;
             CREATE TABLE keys (key TEXT NOT NULL, row INTEGER NOT NULL);
             CREATE TABLE members (
-                email TEXT PRIMARY KEY, enrolled INTEGER, first TEXT, last TEXT
+                key TEXT PRIMARY KEY, email TEXT, enrolled INTEGER, first TEXT, last TEXT
             );
-            CREATE TABLE exts (ext TEXT PRIMARY KEY, email TEXT NOT NULL);
+            CREATE TABLE exts (ext TEXT PRIMARY KEY, key TEXT NOT NULL);
             """
         )
+        self.spool = Spool()
 
     def close(self) -> None:
         self.db.close()
+        self.spool.close()
 
     # -- order keys
 
@@ -53,22 +59,8 @@ class Scratch:
 
     # -- members to create
 
-    def pending_emails(self, emails) -> set[str]:
-        found: set[str] = set()
-        emails = list(emails)
-        for i in range(0, len(emails), CHUNK):
-            part = emails[i : i + CHUNK]
-            marks = ",".join("?" * len(part))
-            found.update(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT email FROM members WHERE email IN ({marks})",  # noqa: S608
-                    part,
-                )
-            )
-        return found
-
-    def emails_of(self, exts) -> dict[str, str]:
+    def keys_of(self, exts) -> dict[str, str]:
+        """External id -> the email key of the member to create that has it."""
         found: dict[str, str] = {}
         exts = list(exts)
         for i in range(0, len(exts), CHUNK):
@@ -76,30 +68,61 @@ class Scratch:
             marks = ",".join("?" * len(part))
             found.update(
                 self.db.execute(
-                    f"SELECT ext, email FROM exts WHERE ext IN ({marks})",  # noqa: S608
+                    f"SELECT ext, key FROM exts WHERE ext IN ({marks})",  # noqa: S608
                     part,
                 )
             )
         return found
 
-    def add_members(self, rows: list[tuple[str, datetime, str, str]]) -> None:
-        """(email, purchase date, first, last): a new member, or an earlier first purchase."""
+    def add_members(self, rows: list[tuple[str, str, datetime, str, str]]) -> None:
+        """(email key, email, purchase date, first, last): a new member (the first way its
+        address is written is kept), or an earlier first purchase."""
         self.db.executemany(
-            "INSERT INTO members VALUES (?, ?, ?, ?) ON CONFLICT (email) "
+            "INSERT INTO members VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) "
             "DO UPDATE SET enrolled = MIN(enrolled, excluded.enrolled)",
-            [(email, _micros(when), first, last) for email, when, first, last in rows],
+            [(key, email, _micros(when), first, last) for key, email, when, first, last in rows],
         )
 
     def add_exts(self, pairs: list[tuple[str, str]]) -> None:
-        """(external id, email): the first email seen with an external id keeps it."""
+        """(external id, email key): the first address seen with an external id keeps it."""
         self.db.executemany("INSERT OR IGNORE INTO exts VALUES (?, ?)", pairs)
 
     def new_members(self):
         """(email, enrolled_at, external id or None, first, last) of every member to create."""
-        self.db.execute("CREATE INDEX IF NOT EXISTS exts_email ON exts (email)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS exts_key ON exts (key)")
         cursor = self.db.execute(
-            "SELECT m.email, m.enrolled, (SELECT MIN(e.ext) FROM exts e WHERE e.email = m.email), "
-            "m.first, m.last FROM members m ORDER BY m.email"
+            "SELECT m.email, m.enrolled, (SELECT MIN(e.ext) FROM exts e WHERE e.key = m.key), "
+            "m.first, m.last FROM members m ORDER BY m.key"
         )
         for email, enrolled, ext, first, last in cursor:
             yield email, EPOCH + timedelta(microseconds=enrolled), ext, first, last
+
+
+class Spool:
+    """Parsed rows on disk, a batch at a time (``Row.spooled`` values, marshalled)."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.rows = 0
+        self.total = 0
+
+    def write(self, rows: list) -> None:
+        if rows:
+            marshal.dump(rows, self._file)
+            self.rows += len(rows)
+
+    def size(self) -> int:
+        return self._file.seek(0, 2)
+
+    def batches(self):
+        """Each batch written, in order (``position()`` of ``total`` bytes: the progress)."""
+        self.total = self.size()
+        self._file.seek(0)
+        while self._file.tell() < self.total:
+            yield marshal.load(self._file)  # noqa: S302 - our own file, written above
+
+    def position(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()

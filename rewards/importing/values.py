@@ -5,10 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
 from loyalty.errors import ApplicationError
+from members.validation import check_email, email_key
 
 from .. import validation
 
@@ -118,12 +116,14 @@ def parse_when(
 
 
 @lru_cache(maxsize=50_000)
-def valid_email(email: str) -> bool:
+def email_and_key(cell: str) -> tuple[str, str] | None:
+    """The address as stored (``members.validation.check_email``: internationalised ones
+    accepted) and its matching key (IDNA domain), or None if it is not an address."""
     try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
+        email = check_email(cell)
+    except ApplicationError:
+        return None
+    return email, email_key(email)
 
 
 # ---------------------------------------------------------------- reading

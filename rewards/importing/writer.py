@@ -1,4 +1,4 @@
-"""Bulk writes of imported purchases: COPY on PostgreSQL, bulk_create elsewhere.
+"""Bulk writes of imported members and purchases: COPY on PostgreSQL, bulk_create elsewhere.
 
 Rows arrive as plain tuples in the tables' column order (without ``id``). On PostgreSQL
 the ids are taken from the table's sequence in blocks, so the rows of the four tables
@@ -20,6 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import NOT_PROVIDED
+from django.utils import timezone
+
+from members.models import Member
 
 from ..models import LedgerEntry, LotMovement, PointLot, Purchase, PurchaseLine
 
@@ -71,6 +75,26 @@ LOT = (
 )
 MOVEMENT = ("entry_id", "lot_id", "points")
 LINE = ("purchase_id", "sku", "category", "quantity", "amount", "is_gift_card", "is_reward_item")
+NEW_MEMBER = ("email", "enrolled_at", "external_id", "first_name", "last_name", "card_code")
+
+
+def _member_constants() -> dict[str, object] | None:
+    """Every other column of a new member: its default, the same for all (None: a default
+    is computed per row, so only the model can fill it: bulk_create)."""
+    constants = {}
+    for column in Member._meta.concrete_fields:
+        if column.primary_key or column.attname in NEW_MEMBER:
+            continue
+        if column.attname in ("created_at", "updated_at"):
+            constants[column.attname] = None  # now, filled in when written
+        elif column.has_default() and callable(column.default):
+            return None
+        elif not column.has_default() and column.db_default is not NOT_PROVIDED:
+            continue  # the database fills it
+        else:
+            constants[column.attname] = column.get_default()
+    return constants
+
 
 TABLES = {
     Purchase: PURCHASE,
@@ -149,6 +173,20 @@ class Writer:
         ]
         model.objects.bulk_create(objects, batch_size=2000)
         return [obj.pk for obj in objects] if ids else []
+
+    def insert_members(self, rows: list[tuple]) -> list[int]:
+        """New members, ``NEW_MEMBER`` values each, every other column at its default;
+        returns their ids. PostgreSQL: COPY, sent at the next ``flush``."""
+        constants = _member_constants() if self.postgres else None
+        if constants is None:
+            members = [Member(**dict(zip(NEW_MEMBER, row, strict=True))) for row in rows]
+            Member.objects.bulk_create(members)
+            return [member.pk for member in members]
+        now = timezone.now()
+        constants.update(created_at=now, updated_at=now)
+        tail = tuple(constants.values())
+        columns = NEW_MEMBER + tuple(constants)
+        return self._copy(Member, columns, [row + tail for row in rows], True)
 
     def flush(self) -> None:
         """Send the batch's rows (PostgreSQL: in the background; ``wait`` before any query)."""

@@ -23,6 +23,9 @@ def test_the_demo_has_a_member_in_every_state_a_page_shows(demo):
     imported = Member.objects.get(email="imported@example.com")
     assert imported.user is None and imported.purchases.exists()  # not claimed yet
     assert ImportJob.objects.get().rejected_file  # its bad row can be downloaded
+    josé = Member.objects.with_email("JOSÉ@xn--exmple-cua.de").get()  # internationalised
+    assert josé.purchases.get().status == "partially_refunded"  # earned on what was kept
+    assert ImportJob.objects.get().summary["partially_refunded"] == 1
     assert PointLot.objects.filter(member__email=personas.SILVER.email, expires_at__isnull=False)
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EXPIRE).exists()
     assert_ledger_consistent()

@@ -6,8 +6,8 @@ import io
 import pytest
 
 from loyalty.cells import safe_cell
-from rewards.importing import ImportRejected, Options, import_purchases
-from rewards.models import Purchase
+from rewards.importing import ImportFileError, ImportRejected, Options, import_purchases
+from rewards.models import ImportJob, Purchase
 
 from .test_import_purchases import HEADER, csv_file, days_ago, staff_client, upload  # noqa: F401
 
@@ -136,3 +136,91 @@ def test_a_fresh_install_has_a_channel_that_earns(transactional_db, tmp_path):
         csv_file(tmp_path, f"E1,e@example.com,,{days_ago(3)},10.00,EUR,,\n"), Options()
     )
     assert report.purchases_created == 1 and report.points_awarded == 10
+
+
+# ---------------------------------------------------------------- not a text file
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40
+ZIP = b"PK\x03\x04\x14\x00\x06\x00" + b"\x00\xa5\xff" * 3000
+NOISE = bytes((n * 7919) % 256 for n in range(9000)).replace(b"\n", b"")
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [(PNG, "a PNG image"), (ZIP, "a zip archive"), (NOISE, "binary data")],
+)
+def test_a_file_that_is_not_text_gets_one_line_saying_so(tmp_path, content, what):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError) as error:
+        import_purchases(path, Options())
+    message = str(error.value)
+    assert message.startswith("This is not a text (CSV) file: it looks like " + what)
+    assert "\n" not in message and len(message) < 120
+
+
+def test_an_xlsx_named_csv_is_called_a_zip_not_a_missing_column(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["order_id", "email", "purchased_at", "amount"])
+    book.save(tmp_path / "orders.xlsx")
+    path = tmp_path / "orders.csv"
+    path.write_bytes((tmp_path / "orders.xlsx").read_bytes())
+    with pytest.raises(ImportFileError, match="not a text .CSV. file: it looks like a zip"):
+        import_purchases(path, Options())
+
+
+def test_the_admin_refuses_an_upload_that_is_not_text_in_one_line(
+    staff_client,  # noqa: F811
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = staff_client.post(
+        "/admin/rewards/importjob/add/", {"file": SimpleUploadedFile("o.csv", PNG)}
+    )
+    assert response.status_code == 200
+    assert b"This is not a text (CSV) file: it looks like a PNG image." in response.content
+    assert not ImportJob.objects.exists()
+
+
+def test_a_text_file_with_accents_and_tabs_is_still_text(tmp_path):
+    body = f"A1,zoe@example.com,,{days_ago(3)},10.00,EUR,,Zoë\tLee\n"
+    path = csv_file(tmp_path, body, encoding="cp1252")
+    assert import_purchases(path, Options()).purchases_created == 1
+
+
+# ---------------------------------------------------------------- no channel at all
+
+
+def test_a_file_without_a_channel_says_so_once_and_still_lists_the_rows_errors(tmp_path):
+    from rewards.models import Channel
+
+    Channel.objects.update(code="shop")  # no "web": nothing to default to...
+    Channel.objects.create(code="store", name="Store")  # ...and not a single channel
+    rows = "".join(f"F{n},f{n}@example.com,,{days_ago(3)},10.00,EUR,,\n" for n in range(20))
+    rows += f"F99,f99@example.com,,{days_ago(3)},oops,EUR,,\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_purchases(csv_file(tmp_path, rows), Options())
+    report = rejected.value.report
+    assert report.problems == [
+        "the file has no channel column and no channel was chosen; channels: shop, store"
+    ]
+    assert [(e.row, e.column) for e in report.errors] == [(22, "amount")]
+
+
+def test_an_empty_channel_cell_is_that_rows_error_when_there_is_no_default(tmp_path):
+    from rewards.models import Channel
+
+    Channel.objects.create(code="store", name="Store")
+    header = "order_id,email,purchased_at,amount,channel\n"
+    rows = f"G1,g@example.com,{days_ago(3)},10.00,web\nG2,h@example.com,{days_ago(3)},10.00,\n"
+    Channel.objects.filter(code="web").update(code="shop")  # no default channel
+    rows = rows.replace(",web", ",shop")
+    with pytest.raises(ImportRejected) as rejected:
+        import_purchases(csv_file(tmp_path, rows, header=header), Options())
+    report = rejected.value.report
+    assert report.problems == []
+    assert [(e.row, e.column, e.reason) for e in report.errors] == [
+        (3, "channel", "The channel is empty.")
+    ]

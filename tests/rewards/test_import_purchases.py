@@ -283,8 +283,9 @@ def test_an_order_recorded_by_someone_else_during_the_import_rolls_it_all_back(
 
     create_members = Importer._create_members
 
-    def meanwhile(self, scratch):  # after the checks, before the rows are written
-        create_members(self, scratch)
+    def meanwhile(self, scratch, writer):  # after the checks, before the rows are written
+        create_members(self, scratch, writer)
+        writer.wait()  # the connection is the import's COPY thread's until then
         record_purchase(channel="web", order_id="A5", amount="1.00")
 
     monkeypatch.setattr(Importer, "_create_members", meanwhile)
@@ -430,7 +431,14 @@ def test_a_huge_file_without_lines_is_refused_without_reading_it_whole(tmp_path)
     path = tmp_path / "huge.csv"
     with open(path, "wb") as fh:
         fh.write(HEADER.encode())
-        fh.truncate(2 * 1024**3)  # 2 GB, sparse: no row ever ends
+        fh.truncate(2 * 1024**3)  # 2 GB, sparse: no row ever ends (and NUL bytes: not text)
+    with pytest.raises(ImportFileError, match="not a text"):
+        run(path)
+
+
+def test_a_text_line_over_the_limit_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_bytes(HEADER.encode() + b"A" * 1_100_000)
     with pytest.raises(ImportFileError, match="longer than"):
         run(path)
 
@@ -622,3 +630,57 @@ def test_imported_history_moves_members_up_a_tier_like_live_purchases(tmp_path):
     run(csv_file(tmp_path, body))
     assert Member.objects.get(email="tia@example.com").tier == silver
     assert Member.objects.get(email="ugo@example.com").tier is None
+
+
+# ---------------------------------------------------------------- read once, members by COPY
+
+
+def test_pass_2_writes_what_pass_1_parsed_without_reading_the_file_again(tmp_path):
+    path = csv_file(tmp_path, f"R1,r@example.com,,{days_ago(3)},10.00,EUR,,Rae\n")
+
+    def progress(phase, *_):
+        if phase == "validating" and path.exists():  # pass 1 has read the (one-batch) file
+            path.unlink()
+
+    report = import_purchases(path, Options(), progress=progress)
+    assert not path.exists()
+    assert (report.purchases_created, report.points_awarded) == (1, 10)
+    assert Purchase.objects.get().member.email == "r@example.com"
+
+
+def test_a_member_created_by_the_import_is_the_member_enrolment_creates(tmp_path):
+    from members.services import enroll_member
+
+    run(csv_file(tmp_path, f"M1,imported@example.com,X9,{days_ago(3)},10.00,EUR,,Ida Bell\n"))
+    imported = Member.objects.get(email="imported@example.com")  # COPY on PostgreSQL
+    enrolled = enroll_member(
+        email="enrolled@example.com",
+        first_name="Ida",
+        last_name="Bell",
+        external_id="X8",
+        enrolled_at=imported.enrolled_at,
+    )
+    differ = {"id", "email", "external_id", "card_code", "created_at", "updated_at"}
+    balances = {"points_balance", "pending_points"}  # the import credited its purchase
+
+    def fields(member):
+        member.refresh_from_db()
+        return {
+            f.attname: getattr(member, f.attname)
+            for f in Member._meta.concrete_fields
+            if f.attname not in differ | balances
+        }
+
+    assert fields(imported) == fields(enrolled)
+    assert len(imported.card_code) == len(enrolled.card_code)
+    assert imported.created_at is not None and imported.updated_at is not None
+
+
+def test_the_cycle_collector_is_on_again_after_an_import_even_a_refused_one(tmp_path):
+    import gc
+
+    run(csv_file(tmp_path, f"G1,g@example.com,,{days_ago(3)},10.00,EUR,,\n"))
+    assert gc.isenabled()
+    with pytest.raises(ImportRejected):
+        run(csv_file(tmp_path, f"G2,g@example.com,,{days_ago(3)},oops,EUR,,\n", name="b.csv"))
+    assert gc.isenabled()

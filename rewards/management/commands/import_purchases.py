@@ -103,6 +103,8 @@ class Command(BaseCommand):
         ]
         if report.refunded:
             lines.append(f"  refunded (no points) {report.refunded:>12,}")
+        if report.partially_refunded:
+            lines.append(f"  partially refunded   {report.partially_refunded:>12,}")
         if report.not_a_sale:
             lines.append(f"  not sales (skipped)  {report.not_a_sale:>12,}")
         if report.without_member:
@@ -182,7 +184,7 @@ def _add_how_to_read(parser) -> None:
         default=[],
         metavar="COLUMN=HEADER",
         help="read our COLUMN (order_id, email, customer_id, purchased_at, amount, currency, "
-        "channel, status, sku, category, name, first_name, last_name, shipping, tax) "
+        "channel, status, sku, category, name, first_name, last_name, shipping, tax, refunded) "
         "from the file's HEADER; repeatable",
     )
     parser.add_argument("--channel", default="", help="channel code of rows without one")
