@@ -23,6 +23,8 @@ BENCHMARKS = [
     "api",
     "import_purchases",
     "closed_periods",
+    "segments",
+    "message_queue",
     "dashboard",
 ]
 

@@ -157,3 +157,22 @@ def consistent_snapshot():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
+
+
+def insert_select(table: str, columns: list[str], constants: list, rows) -> int:
+    """``INSERT INTO table (columns) SELECT constants..., row... FROM (rows) ... ON CONFLICT
+    DO NOTHING``: a queryset's rows copied in the database, never loaded into Python.
+
+    ``columns`` name the constants first, then the queryset's selected columns in order;
+    a row that breaks a unique key is skipped. The number of rows inserted.
+    """
+    sql, params = rows.query.sql_with_params()
+    marks = ", ".join(["%s"] * len(constants))
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the models
+        f"SELECT {marks}{', ' if marks else ''}sub.* FROM ({sql}) sub WHERE 1 = 1 "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*constants, *params])
+        return max(cursor.rowcount, 0)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "members",
     "rewards",
     "referrals",
+    "campaigns",
     "reporting",
     "loyalty",  # the project's own commands (load_demo)
 ]
@@ -168,6 +169,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
 # The site's public address, for links in emails (rewards/messaging.py, allauth's emails).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+MESSAGES_PER_SECOND = float(
+    os.environ.get("MESSAGES_PER_SECOND", "0")
+)  # emails a second (0: no limit)
 
 # Redis: the broker of Celery and the cache (allauth's rate limits need a shared cache).
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -39,5 +39,6 @@ urlpatterns = [
     path("brand.css", brand.brand_css, name="brand_css"),
     path("brand/logo", brand.logo, name="brand_logo"),
     path("", include("referrals.urls")),
+    path("messages/", include("campaigns.urls")),
     path("", include("loyalty.portal.urls")),
 ]

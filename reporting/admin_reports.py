@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from campaigns.models import Segment
+from campaigns.selectors import segment_members
 from loyalty.errors import ApplicationError
 
 from . import charts, exports, reports
@@ -63,6 +65,23 @@ class PeriodForm(forms.Form):
         return data
 
 
+class SegmentKpiForm(forms.Form):
+    segment = forms.ModelChoiceField(
+        queryset=Segment.objects.all(), required=False, empty_label="All members"
+    )
+    start = forms.DateField(label="From")
+    end = forms.DateField(label="To")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end"):
+            try:
+                data["period"] = reports.check_period(data["start"], data["end"], by="month")
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return data
+
+
 def default_period() -> dict:
     today = timezone.localdate()
     return {
@@ -88,7 +107,35 @@ class ReportAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.changelist_view)
-        return [path("", view, name="reporting_report_changelist")]
+        segments = self.admin_site.admin_view(self.segments_view)
+        return [
+            path("segments/", segments, name="reporting_report_segments"),
+            path("", view, name="reporting_report_changelist"),
+        ]
+
+    def segments_view(self, request):
+        """Program KPIs month by month, for everyone or one segment's members."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        initial = {"start": date(today.year, 1, 1).isoformat(), "end": today.isoformat()}
+        form = SegmentKpiForm(request.GET or initial)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Program KPIs by month and segment",
+            "form": form,
+        }
+        if form.is_valid():
+            segment, period = form.cleaned_data["segment"], form.cleaned_data["period"]
+            members = segment_members(segment).values("pk") if segment else None
+            report = reports.kpis_by_month(
+                period, members=members, label=segment.name if segment else "all members"
+            )
+            if request.GET.get("format") in ("csv", "xlsx"):
+                return download(report, request.GET["format"], period, None)
+            context.update(shown(report, request, initial))
+        return TemplateResponse(request, "admin/reporting/reports.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
@@ -107,16 +154,8 @@ class ReportAdmin(admin.ModelAdmin):
             fmt = request.GET.get("format")
             if fmt in ("csv", "xlsx"):
                 return download(report, fmt, period, data["as_of"])
-            query = request.GET.copy()
-            query.pop("format", None)
             context.update(
-                report=report,
-                rows=[
-                    [(row.get(c.key), c.kind != "text") for c in report.columns]
-                    for row in report.rows
-                ],
-                query=query.urlencode()
-                or "&".join(f"{k}={v}" for k, v in default_period().items()),
+                shown(report, request, default_period()),
                 charts=[
                     {"id": f"chart-{index}", "spec": spec}
                     for index, spec in enumerate(
@@ -125,6 +164,20 @@ class ReportAdmin(admin.ModelAdmin):
                 ],
             )
         return TemplateResponse(request, "admin/reporting/reports.html", context)
+
+
+def shown(report, request, defaults: dict) -> dict:
+    """What the page needs to show a report: its cells (and which are numbers) and the
+    query its download links repeat."""
+    query = request.GET.copy()
+    query.pop("format", None)
+    return {
+        "report": report,
+        "rows": [
+            [(row.get(c.key), c.kind != "text") for c in report.columns] for row in report.rows
+        ],
+        "query": query.urlencode() or "&".join(f"{k}={v}" for k, v in defaults.items()),
+    }
 
 
 def download(report, fmt: str, period, as_of) -> HttpResponse:

@@ -11,7 +11,7 @@ from rewards.expiry.release import release_pending_points
 from rewards.expiry.services import expire_points
 from rewards.tiers.services import evaluate_tiers
 
-from . import activity, catalog, customers, personas
+from . import activity, catalog, customers, marketing, personas
 
 
 def is_loaded() -> bool:
@@ -44,3 +44,4 @@ def load(*, members: int = 40, seed: int = 7) -> None:
     activity.load_erasure(staff)
     activity.load_reports(staff)
     activity.load_job_runs(now=timezone.now())
+    marketing.load_marketing(staff, now=now)

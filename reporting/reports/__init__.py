@@ -16,7 +16,7 @@ from datetime import date
 
 from .books import Books
 from .breakage import breakage, estimate_rate
-from .kpis import kpis
+from .kpis import kpis, kpis_by_month
 from .liability import cohorts_report, liability, liability_figures, outstanding_points
 from .periods import Period, check_day, check_period, end_of, split, start_of
 from .recognition import Position, position, positions
@@ -95,6 +95,7 @@ __all__ = [
     "issued_redeemed_expired",
     "journal",
     "kpis",
+    "kpis_by_month",
     "liability",
     "liability_figures",
     "money",

@@ -12,6 +12,7 @@ from ..models import (
     Program,
 )
 from . import config, currencies
+from .audiences import audience_of
 from .rules import Earning, Line, calculate
 
 
@@ -131,6 +132,7 @@ def earn(snapshot, member, channel, amount, shipping, tax, lines, purchased_at) 
     multiplier, tier_name = tier_multiplier(member, snapshot)
     return within_ceiling(
         calculate(
+            audience=audience_of(member.pk if member else None, snapshot.rules),
             program=snapshot.program,
             rules=snapshot.rules_for(member.tier_id if member else None),
             channel=channel,

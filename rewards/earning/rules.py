@@ -80,7 +80,9 @@ def calculate(
     purchased_at: datetime,
     tier_multiplier: Decimal = Decimal(1),
     tier_name: str = "",
+    audience: frozenset[int] = frozenset(),
 ) -> Earning:
+    """``audience``: the audience-only rules the member is in (``audiences.audience_of``)."""
     earning = Earning()
     if not channel.earns_points:
         earning.breakdown.append(
@@ -113,6 +115,8 @@ def calculate(
         )
 
     for rule in rules:
+        if rule.audience_only and rule.pk not in audience:
+            continue
         if not rule_applies(rule, channel=channel, amount=amount, when=purchased_at):
             continue
         scoped = bool(rule.sku or rule.category)

@@ -22,7 +22,7 @@ from .api import (
 )
 from .base import MONEY, collect, parse_reminder_days, validate_reminder_days
 from .catalog import Redemption, Reward
-from .earning import ConfigVersion, EarnRule
+from .earning import ConfigVersion, EarnRule, RuleAudience, RuleBudget
 from .expiry import ExpiryPolicyChange, ExpiryReminder
 from .imports import ImportJob
 from .ledger import LedgerEntry, LotMovement, PointLot
@@ -52,6 +52,8 @@ __all__ = [
     "PurchaseLine",
     "Redemption",
     "RedemptionRateEstimate",
+    "RuleAudience",
+    "RuleBudget",
     "Refund",
     "Reward",
     "TierWelcome",

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from members.models import Tier
+from members.models import Member, Tier
 
 from ..validation import Within
 from .base import MONEY
@@ -60,6 +60,19 @@ class EarnRule(models.Model):
     )
     category = models.CharField(max_length=100, blank=True)
     sku = models.CharField("SKU", max_length=100, blank=True)
+    # The extension point of campaigns (rewards/earning/audiences.py): a rule for listed
+    # members only, with a budget of points it stops awarding at.
+    audience_only = models.BooleanField(
+        "only its audience",
+        default=False,
+        help_text="Applies only to the members listed in its audience (a campaign's targets).",
+    )
+    budget_points = models.PositiveBigIntegerField(
+        "budget in points",
+        null=True,
+        blank=True,
+        help_text="Stops awarding once it has awarded this many points (empty: no budget).",
+    )
     tiers = models.ManyToManyField(
         Tier,
         blank=True,
@@ -106,6 +119,41 @@ class EarnRule(models.Model):
             raise ValueError(self.weekdays)
         self.__dict__["_weekday_set"] = (self.weekdays, days)
         return days
+
+
+class RuleAudience(models.Model):
+    """A member an audience-only rule applies to (``rewards/earning/audiences.py``)."""
+
+    rule = models.ForeignKey(EarnRule, on_delete=models.CASCADE, related_name="audience")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "member"], name="rule_audience_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} of rule {self.rule_id}"
+
+
+class RuleBudget(models.Model):
+    """The points a rule with a budget has awarded. A row of its own, locked by each purchase
+    that uses it, so that counting neither races nor touches the cached settings' token."""
+
+    rule = models.OneToOneField(EarnRule, on_delete=models.CASCADE, related_name="budget_use")
+    awarded = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(awarded__gte=0),
+                name="rulebudget_awarded_gte_0",
+                violation_error_message="The points awarded cannot be negative.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.awarded} points awarded by rule {self.rule_id}"
 
 
 class ConfigVersion(models.Model):

@@ -11,6 +11,7 @@ from members.models import Member
 
 from .. import signals, validation
 from ..earning import config
+from ..earning.audiences import spend_budgets
 from ..earning.quotes import basket, check_currency, earn, parse_lines
 from ..ledger.postings import Posting
 from ..models import (
@@ -79,8 +80,10 @@ def _record_purchase(
         raise not_found("member", member_id, field="member")
 
     result = earn(snapshot, member, chan, amount, shipping, tax, parsed_lines, purchased_at)
-    breakdown, points = result.breakdown, result.points
     reason = no_points_reason(member, award_points=award_points)
+    if reason is None:
+        spend_budgets(result, snapshot.rules)  # a campaign's budget, only when awarded
+    breakdown, points = result.breakdown, result.points
     if reason is not None:
         breakdown, points = no_points_breakdown(reason), 0
     allocated = allocation.for_sale(

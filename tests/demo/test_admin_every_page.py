@@ -27,13 +27,15 @@ from .conftest import collect
 
 # A GET is refused by design (405): signing out is a POST; the live previews of the earn
 # rule and tier forms read the form being edited (tests/rewards/test_earn_preview.py); an
-# import's confirmation posts its dry run (tests/rewards/test_admin_import_export.py).
+# import's confirmation posts its dry run (tests/rewards/test_admin_import_export.py); the
+# segment's live count takes the definition being edited (tests/campaigns).
 SKIPPED = {
     "logout",
+    "campaigns_segment_count",
     *("rewards_earnrule_preview", "members_tier_preview"),
     *(f"{m}_process_import" for m in ("rewards_reward", "rewards_earnrule", "members_tier")),
 }
-PROJECT_APPS = {"members", "rewards", "referrals", "reporting"}
+PROJECT_APPS = {"members", "rewards", "referrals", "campaigns", "reporting"}
 
 
 class Hook(BaseHTTPRequestHandler):

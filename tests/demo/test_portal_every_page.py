@@ -8,6 +8,7 @@ import re
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from campaigns.unsubscribe import token_for
 from loyalty.demo import personas
 from members.models import Member
 from rewards.models import Redemption, Reward
@@ -29,6 +30,7 @@ def pages_of(member: Member) -> list[str]:
         reverse("portal:profile"),
         reverse("portal:data"),
         reverse("portal:close"),
+        reverse("campaigns:unsubscribe", args=[token_for(member.pk)]),  # from any email
     ]
     code = Redemption.objects.filter(member=member).first()
     if code is not None:
