@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0006_balances_64_bit_and_readable_errors'),
-        ('rewards', '0014_rule_audiences'),
+        ('rewards', '0015_rule_audiences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

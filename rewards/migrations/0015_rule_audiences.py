@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0006_balances_64_bit_and_readable_errors'),
-        ('rewards', '0013_brand_sms_and_tier_perks'),
+        ('rewards', '0014_import_job_columns'),
     ]
 
     operations = [
