@@ -1,14 +1,16 @@
-"""The one function that hands a member's email to Django's email backend.
+"""The one function that hands a lifecycle message to Django's email backend.
 
 In production the backend is any provider through django-anymail (``EMAIL_BACKEND =
-"anymail.backends.<provider>.EmailBackend"``, see the README). When issue 17's
-``rewards.messaging.send_member_email`` lands on main, this function becomes a call to it.
+"anymail.backends.<provider>.EmailBackend"``, see the README). The text is the admin's
+template (campaigns.texts); the sender is the program's, as for every email to a member
+(``rewards.messaging``); the headers carry the one-click unsubscribe.
 """
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from members.models import Member
+from rewards.messaging import sender
+from rewards.models import Program
 
 
 def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str]) -> str:
@@ -17,7 +19,7 @@ def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str])
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(Program.get()),
         to=[member.email],
         headers=headers,
     )

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from members.models import Member
+from rewards.messaging import member_language
 from rewards.models import LedgerEntry, Program, Reward
 
 from . import mail, texts, unsubscribe
@@ -44,8 +45,8 @@ def claim(send_id: int, now: datetime) -> bool:
 
 
 def language_of(member: Member) -> str:
-    """The member's language; English until members have one (issue 17)."""
-    return settings.LANGUAGE_CODE.split("-")[0]
+    """The member's language (their choice in the portal, else the site's), as ``de``."""
+    return member_language(member).split("-")[0]
 
 
 def context_for(send: MessageSend, member: Member, program: Program) -> dict:
