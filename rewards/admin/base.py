@@ -49,6 +49,7 @@ class ActionViewsMixin:
                 "label": label,
             }
             for suffix, label, _method in self.object_actions
+            if self.has_change_permission(request)  # run_form refuses the others: no button
         ]
         extra_context = {**(extra_context or {}), "loyalty_tools": tools}
         return super().change_view(request, object_id, form_url, extra_context)

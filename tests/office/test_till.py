@@ -183,3 +183,14 @@ def test_a_cashier_who_may_only_record_purchases_is_not_offered_redeeming(client
     )
     assert response.status_code == 403
     assert not Redemption.objects.exists()
+
+
+def test_every_admin_page_links_to_the_till_only_for_staff_who_may_use_it(client):
+    may = UserFactory(is_staff=True)
+    may.user_permissions.add(Permission.objects.get(codename="add_redemption"))
+    may_not = UserFactory(is_staff=True)
+    may_not.user_permissions.add(Permission.objects.get(codename="view_member"))
+    client.force_login(may)
+    assert b'data-testid="till-link"' in client.get("/admin/").content
+    client.force_login(may_not)
+    assert b'data-testid="till-link"' not in client.get("/admin/").content

@@ -5,6 +5,7 @@ save that rewrote them with the values of when the page was opened lost points.
 """
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -163,3 +164,14 @@ def test_saving_a_redemption_page_writes_nothing_over_its_status(client, staff):
     with CaptureQueriesContext(connection) as queries:
         assert client.post(url, data).status_code == 302
     assert not [q for q in queries if q["sql"].startswith('UPDATE "rewards_redemption"')]
+
+
+def test_a_view_only_staff_user_is_offered_no_tool_on_the_member_page(client):
+    member = MemberFactory()
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_member"))
+    client.force_login(viewer)
+    page = client.get(f"/admin/members/member/{member.pk}/change/").content.decode()
+    assert "Adjust points" not in page
+    adjust = client.get(f"/admin/members/member/{member.pk}/adjust/")
+    assert adjust.status_code == 403
