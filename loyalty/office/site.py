@@ -18,10 +18,11 @@ POINTS = "Purchases & points"
 REWARDS = "Rewards"
 TIERS = "Tiers"
 REFERRALS = "Referrals"
+CAMPAIGNS = "Campaigns"
 REPORTS = "Reports"
 SETTINGS = "Settings"
 SYSTEM = "System"
-GROUPS = [MEMBERS, POINTS, REWARDS, TIERS, REFERRALS, REPORTS, SETTINGS, SYSTEM]
+GROUPS = [MEMBERS, POINTS, REWARDS, TIERS, REFERRALS, CAMPAIGNS, REPORTS, SETTINGS, SYSTEM]
 
 # (app label, model name) -> group, in the order the models are listed within the group.
 PLACES = {
@@ -38,9 +39,15 @@ PLACES = {
     ("rewards", "redemption"): REWARDS,
     ("members", "tier"): TIERS,
     ("members", "tierchange"): TIERS,
+    ("rewards", "tierwelcome"): TIERS,
     ("referrals", "referral"): REFERRALS,
     ("referrals", "referralcode"): REFERRALS,
     ("referrals", "referralsettings"): REFERRALS,
+    ("campaigns", "campaign"): CAMPAIGNS,
+    ("campaigns", "segment"): CAMPAIGNS,
+    ("campaigns", "segmentsnapshot"): CAMPAIGNS,
+    ("campaigns", "messagetemplate"): CAMPAIGNS,
+    ("campaigns", "messagesend"): CAMPAIGNS,
     ("reporting", "report"): REPORTS,
     ("reporting", "liabilitysnapshot"): REPORTS,
     ("reporting", "closedperiod"): REPORTS,
@@ -60,7 +67,13 @@ PLACES = {
     ("account", "emailaddress"): SYSTEM,
 }
 # Where a model missing from PLACES goes: its app's usual group; any other app's, System.
-APP_GROUPS = {"members": MEMBERS, "rewards": POINTS, "referrals": REFERRALS, "reporting": REPORTS}
+APP_GROUPS = {
+    "members": MEMBERS,
+    "rewards": POINTS,
+    "referrals": REFERRALS,
+    "campaigns": CAMPAIGNS,
+    "reporting": REPORTS,
+}
 ORDER = {key: index for index, key in enumerate(PLACES)}
 
 

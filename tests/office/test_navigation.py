@@ -1,5 +1,6 @@
 """The admin's navigation speaks the merchant's language; technical models are for superusers."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
@@ -14,6 +15,7 @@ MERCHANT_GROUPS = [
     "Rewards",
     "Tiers",
     "Referrals",
+    "Campaigns",
     "Reports",
     "Settings",
 ]
@@ -64,9 +66,16 @@ def test_the_groups_hold_what_a_merchant_looks_for(superuser):
     assert groups["Members"][0] == "Members"
     assert groups["Purchases & points"][:3] == ["Purchases", "Ledger entries", "Point lots"]
     assert groups["Rewards"] == ["Rewards", "Redemptions"]
-    assert groups["Tiers"] == ["Tiers", "Tier changes"]
+    assert groups["Tiers"] == ["Tiers", "Tier changes", "Tier welcome gifts"]
+    assert groups["Campaigns"][:2] == ["Campaigns", "Segments"]
     assert "Accounting reports" in groups["Reports"]
     assert {"Programs", "Channels", "Earn rules"} <= set(groups["Settings"])
+
+
+def test_every_project_app_has_a_merchant_group():
+    project = {"members", "rewards", "referrals", "campaigns", "reporting"}
+    assert project <= {app.split(".")[0] for app in settings.INSTALLED_APPS}
+    assert project <= set(office.APP_GROUPS)
 
 
 def test_every_project_model_has_a_place_outside_system_unless_technical():
