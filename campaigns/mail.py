@@ -6,7 +6,7 @@ template (campaigns.texts); the sender is the program's, as for every email to a
 (``rewards.messaging``); the headers carry the one-click unsubscribe.
 """
 
-from django.core.mail import EmailMultiAlternatives
+from anymail.message import AnymailMessage
 
 from members.models import Member
 from rewards.messaging import sender
@@ -14,9 +14,12 @@ from rewards.models import Program
 
 
 def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str]) -> str:
-    """Send one plain-text email to the member; the id the provider gave it ("" until the
-    django-anymail backend is installed, whose ``message.anymail_status`` carries it)."""
-    message = EmailMultiAlternatives(
+    """Send one plain-text email to the member; the id the provider gave it: a django-anymail
+    backend's ``message.anymail_status.message_id`` (what its tracking webhook reports opens
+    and clicks by, campaigns.tracking), "" with any other backend."""
+    # An EmailMultiAlternatives whose anymail_status an anymail backend fills (any other
+    # backend sends it as it is and leaves the status empty).
+    message = AnymailMessage(
         subject=subject,
         body=body,
         from_email=sender(Program.get()),
@@ -24,4 +27,6 @@ def deliver(*, member: Member, subject: str, body: str, headers: dict[str, str])
         headers=headers,
     )
     message.send()
-    return ""
+    message_id = message.anymail_status.message_id
+    # One recipient, so one id; a set would mean the provider gave each recipient its own.
+    return "" if message_id is None or isinstance(message_id, set) else str(message_id)

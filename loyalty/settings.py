@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "csp",
+    "anymail",  # any email provider's backend, and its tracking webhook (campaigns.tracking)
     "members",
     "rewards",
     "referrals",
@@ -167,6 +168,14 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "loyalty@localhost")
+# django-anymail: every ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_WEBHOOK_SECRET ("user:password" the provider's
+# tracking webhook must send). None set: no provider, the console backend still works.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 # The site's public address, for links in emails (rewards/messaging.py, allauth's emails).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 MESSAGES_PER_SECOND = float(

@@ -40,5 +40,8 @@ urlpatterns = [
     path("brand/logo", brand.logo, name="brand_logo"),
     path("", include("referrals.urls")),
     path("messages/", include("campaigns.urls")),
+    # The email provider's tracking webhooks (/anymail/<provider>/tracking/): opens and
+    # clicks, guarded by ANYMAIL_WEBHOOK_SECRET (campaigns.tracking records them).
+    path("anymail/", include("anymail.urls")),
     path("", include("loyalty.portal.urls")),
 ]
