@@ -26,8 +26,8 @@ from loyalty.db import insert_select
 from members.models import Member, TierChange
 from rewards.models import LedgerEntry, Purchase, Reward
 
-from .conditions import LIVE
 from .models import Campaign, CampaignMember, MessageKind, MessageSend
+from .segment_query import LIVE
 
 WELCOME_WITHIN_DAYS = 7
 WIN_BACK_AFTER_DAYS = 90

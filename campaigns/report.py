@@ -15,8 +15,8 @@ from django.db.models import Count, Sum
 
 from rewards.models import Program, Purchase
 
-from .conditions import LIVE, NET
 from .models import Campaign, CampaignMember
+from .segment_query import LIVE, NET
 
 Z95 = Decimal("1.96")
 CENT = Decimal("0.01")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from loyalty.cells import safe_cell
 
-from . import conditions
+from . import segment_query
 from .models import Segment
 
 EXPORT_HEADER = ["member id", "email", "first name", "last name", "external id", "tier", "points"]
@@ -16,7 +16,7 @@ EXPORT_HEADER = ["member id", "email", "first name", "last name", "external id",
 def segment_members(segment: Segment | dict, *, now: datetime | None = None):
     """The active members of a segment (or of a definition) now: one queryset, one query."""
     definition = segment.definition if isinstance(segment, Segment) else segment
-    return conditions.members(definition, now=now or timezone.now())
+    return segment_query.members(definition, now=now or timezone.now())
 
 
 def count_definition(definition, *, now: datetime | None = None) -> int:

@@ -10,7 +10,7 @@ from loyalty.db import insert_select
 from loyalty.errors import ApplicationError, not_found
 from rewards.earning import audiences
 
-from . import conditions, control
+from . import conditions, control, segment_query
 from .models import Campaign, CampaignMember, Segment, SegmentSnapshot, SnapshotMember
 
 BATCH = 5000
@@ -31,7 +31,7 @@ def freeze_segment(*, segment_id: int, user=None, now: datetime | None = None) -
         SnapshotMember._meta.db_table,
         ["snapshot_id", "member_id"],
         [snapshot.pk],
-        conditions.members(tree, now=now).order_by().values("pk"),
+        segment_query.members(tree, now=now).order_by().values("pk"),
     )
     snapshot.save(update_fields=["member_count"])
     return snapshot

@@ -145,51 +145,18 @@ def pay_due_referrals(*, now: datetime | None = None, batch_size: int = 500) -> 
 @retry_on_conflict
 @transaction.atomic
 def _pay_one(referral_id: int, now: datetime) -> int | None:
-    head = Referral.objects.filter(pk=referral_id).values("referrer_id", "referee_id").first()
-    for member_id in sorted([head["referrer_id"], head["referee_id"]]):
-        lock_member(member_id)
-    referral = (
-        Referral.objects.select_for_update()
-        .select_related("referrer", "referee")
-        .get(pk=referral_id)
-    )
+    referral = _locked_referral(referral_id)
     if referral.status != Referral.Status.QUALIFIED:
         return None
     config = ReferralSettings.get()
     referrer_points, referee_points = config.referrer_points, config.referee_points
     notes = []
-    verb = {"referrer": "referred", "referee": "referred by"}
     if referrer_points and _cap_reached(referral, config, now):
         referrer_points = 0
         notes.append("referrer's cap reached: no referrer reward")
-    for side, member, points in (
-        ("referrer", referral.referrer, referrer_points),
-        ("referee", referral.referee, referee_points),
-    ):
-        if points and member.status == Member.Status.CLOSED:
-            notes.append(f"{side} is closed: no reward")
-            points = 0
-        entry = None
-        if points:
-            other = referral.referee if side == "referrer" else referral.referrer
-            entry = adjust_points(
-                member_id=member.pk,
-                points=points,
-                reason=f"Referral reward ({side})",
-                idempotency_key=f"referral:{referral.pk}:{side}",
-                kind=LedgerEntry.Kind.REFERRAL,
-                description=f"Referral reward: {verb[side]} {other.email}"[:255],
-                reference=f"referral:{referral.pk}",
-                effective_at=now,
-            )
-        setattr(referral, f"{side}_points", points)
-        setattr(referral, f"{side}_entry", entry)
-    for side, member, points in (
-        ("referrer", referral.referrer, referral.referrer_points),
-        ("referee", referral.referee, referral.referee_points),
-    ):
-        if points:
-            email_after_commit(member, "referral_reward", {"points": points, "side": side})
+    _reward_side(referral, "referrer", referral.referrer, referrer_points, now=now, notes=notes)
+    _reward_side(referral, "referee", referral.referee, referee_points, now=now, notes=notes)
+    _email_rewards(referral)
     referral.status = Referral.Status.REWARDED
     referral.rewarded_at = now
     referral.note = "; ".join(notes)[:255]
@@ -205,3 +172,52 @@ def _pay_one(referral_id: int, now: datetime) -> int | None:
         ]
     )
     return referrer_points + referee_points
+
+
+def _locked_referral(referral_id: int) -> Referral:
+    """The referral, locked after both its members (in id order, as every writer locks them)."""
+    head = Referral.objects.filter(pk=referral_id).values("referrer_id", "referee_id").first()
+    for member_id in sorted([head["referrer_id"], head["referee_id"]]):
+        lock_member(member_id)
+    return (
+        Referral.objects.select_for_update()
+        .select_related("referrer", "referee")
+        .get(pk=referral_id)
+    )
+
+
+VERB = {"referrer": "referred", "referee": "referred by"}
+
+
+def _reward_side(
+    referral: Referral, side: str, member: Member, points: int, *, now: datetime, notes: list
+) -> None:
+    """Posts one side's reward (none to a closed member) and records it on the referral."""
+    if points and member.status == Member.Status.CLOSED:
+        notes.append(f"{side} is closed: no reward")
+        points = 0
+    entry = None
+    if points:
+        other = referral.referee if side == "referrer" else referral.referrer
+        entry = adjust_points(
+            member_id=member.pk,
+            points=points,
+            reason=f"Referral reward ({side})",
+            idempotency_key=f"referral:{referral.pk}:{side}",
+            kind=LedgerEntry.Kind.REFERRAL,
+            description=f"Referral reward: {VERB[side]} {other.email}"[:255],
+            reference=f"referral:{referral.pk}",
+            effective_at=now,
+        )
+    setattr(referral, f"{side}_points", points)
+    setattr(referral, f"{side}_entry", entry)
+
+
+def _email_rewards(referral: Referral) -> None:
+    """Each rewarded side hears of it once the payment commits."""
+    for side, member, points in (
+        ("referrer", referral.referrer, referral.referrer_points),
+        ("referee", referral.referee, referral.referee_points),
+    ):
+        if points:
+            email_after_commit(member, "referral_reward", {"points": points, "side": side})

@@ -199,99 +199,133 @@ COHORT = re.compile(r"^\d{4}-\d{2}$")
 def build_charts(report, period, as_of, by: str) -> list[dict]:
     """The chart that fits ``report`` (none for the journal): what ``charts.js`` draws."""
     currency = Books.load().program().currency
-    name = report.name
-    if name == "rollforward":
-        flows = reports.issued_redeemed_expired(period, by)
-        return [
-            charts.spec(
-                "bar",
-                "Points issued, redeemed, expired or forfeited",
-                [row["label"] for row in flows],
-                {
-                    "Issued": [row["issued"] for row in flows],
-                    "Redeemed": [row["redeemed"] for row in flows],
-                    "Expired or forfeited": [row["expired"] for row in flows],
-                },
-                unit="points",
-                x_title=by,
-            )
-        ]
-    if name == "revenue":
-        rows = report.rows
-        return [
-            charts.spec(
-                "line",
-                "Revenue recognised and contract liability",
-                [row["period"] for row in rows],
-                {
-                    "Recognised in period": [row["recognised"] for row in rows],
-                    "Contract liability at end": [row["liability"] for row in rows],
-                },
-                unit=currency,
-                x_title=by,
-                decimals=2,
-            )
-        ]
-    if name == "kpis":
-        tiers = report.summary.get("tiers", [])
-        if not tiers:
-            return []
-        return [
-            charts.spec(
-                "bar",
-                "Members by tier at the end of the period",
-                [row["tier"] for row in tiers],
-                {"Members": [row["members"] for row in tiers]},
-                unit="members",
-            )
-        ]
-    if name == "liability":
-        snapshots = list(
-            LiabilitySnapshot.objects.filter(
-                as_of__gt=as_of - timedelta(days=90), as_of__lte=as_of
-            ).order_by("as_of")
+    chart = CHARTS.get(report.name)
+    if chart is None:
+        return []
+    return chart(report, period=period, as_of=as_of, by=by, currency=currency)
+
+
+def _rollforward_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    flows = reports.issued_redeemed_expired(period, by)
+    return [
+        charts.spec(
+            "bar",
+            "Points issued, redeemed, expired or forfeited",
+            [row["label"] for row in flows],
+            {
+                "Issued": [row["issued"] for row in flows],
+                "Redeemed": [row["redeemed"] for row in flows],
+                "Expired or forfeited": [row["expired"] for row in flows],
+            },
+            unit="points",
+            x_title=by,
         )
-        if not snapshots:
-            return []
-        return [
-            charts.spec(
-                "line",
-                "Liability over the last 90 days (daily snapshots)",
-                [s.as_of.isoformat() for s in snapshots],
-                {
-                    "Contract liability": [s.contract_liability for s in snapshots],
-                    "Cost method": [s.cost_liability for s in snapshots],
-                },
-                unit=currency,
-                decimals=2,
-            )
-        ]
-    cohorts = [row for row in report.rows if COHORT.match(str(row.get("cohort", "")))]
-    if name == "cohorts" and cohorts:
-        return [
-            charts.spec(
-                "bar",
-                "Contract liability by earning month",
-                [row["cohort"] for row in cohorts],
-                {"Contract liability": [row["liability"] for row in cohorts]},
-                unit=currency,
-                x_title="earning month",
-                decimals=2,
-            )
-        ]
-    if name == "breakage" and cohorts:
-        return [
-            charts.spec(
-                "line",
-                "Redemption by earning month",
-                [row["cohort"] for row in cohorts],
-                {
-                    "Redeemed so far": [100 * (row["redeemed_share"] or 0) for row in cohorts],
-                    "Projected ultimate": [100 * (row["ultimate"] or 0) for row in cohorts],
-                },
-                unit="%",
-                x_title="earning month",
-                decimals=1,
-            )
-        ]
-    return []
+    ]
+
+
+def _revenue_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    rows = report.rows
+    return [
+        charts.spec(
+            "line",
+            "Revenue recognised and contract liability",
+            [row["period"] for row in rows],
+            {
+                "Recognised in period": [row["recognised"] for row in rows],
+                "Contract liability at end": [row["liability"] for row in rows],
+            },
+            unit=currency,
+            x_title=by,
+            decimals=2,
+        )
+    ]
+
+
+def _kpis_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    tiers = report.summary.get("tiers", [])
+    if not tiers:
+        return []
+    return [
+        charts.spec(
+            "bar",
+            "Members by tier at the end of the period",
+            [row["tier"] for row in tiers],
+            {"Members": [row["members"] for row in tiers]},
+            unit="members",
+        )
+    ]
+
+
+def _liability_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    snapshots = list(
+        LiabilitySnapshot.objects.filter(
+            as_of__gt=as_of - timedelta(days=90), as_of__lte=as_of
+        ).order_by("as_of")
+    )
+    if not snapshots:
+        return []
+    return [
+        charts.spec(
+            "line",
+            "Liability over the last 90 days (daily snapshots)",
+            [s.as_of.isoformat() for s in snapshots],
+            {
+                "Contract liability": [s.contract_liability for s in snapshots],
+                "Cost method": [s.cost_liability for s in snapshots],
+            },
+            unit=currency,
+            decimals=2,
+        )
+    ]
+
+
+def _cohort_rows(report) -> list[dict]:
+    """The rows of one earning month each (not the totals)."""
+    return [row for row in report.rows if COHORT.match(str(row.get("cohort", "")))]
+
+
+def _cohorts_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    cohorts = _cohort_rows(report)
+    if not cohorts:
+        return []
+    return [
+        charts.spec(
+            "bar",
+            "Contract liability by earning month",
+            [row["cohort"] for row in cohorts],
+            {"Contract liability": [row["liability"] for row in cohorts]},
+            unit=currency,
+            x_title="earning month",
+            decimals=2,
+        )
+    ]
+
+
+def _breakage_chart(report, *, period, as_of, by, currency) -> list[dict]:
+    cohorts = _cohort_rows(report)
+    if not cohorts:
+        return []
+    return [
+        charts.spec(
+            "line",
+            "Redemption by earning month",
+            [row["cohort"] for row in cohorts],
+            {
+                "Redeemed so far": [100 * (row["redeemed_share"] or 0) for row in cohorts],
+                "Projected ultimate": [100 * (row["ultimate"] or 0) for row in cohorts],
+            },
+            unit="%",
+            x_title="earning month",
+            decimals=1,
+        )
+    ]
+
+
+CHARTS = {
+    "rollforward": _rollforward_chart,
+    "revenue": _revenue_chart,
+    "kpis": _kpis_chart,
+    "liability": _liability_chart,
+    "cohorts": _cohorts_chart,
+    "breakage": _breakage_chart,
+}

@@ -140,8 +140,26 @@ def kpis(period: Period, *, books: Books | None = None, members=None) -> Report:
     aov = _order_values(books, period, members)
     joined, tiers, conversion = _members(books, period, members)
     emails = _emails(period, members)
-    tracked = emails["opened"] or emails["clicked"]
-    rows = [
+    rows = (
+        _customer_rows(points, joined, customers)
+        + _order_value_rows(aov)
+        + _point_rows(points, conversion)
+        + _email_rows(emails)
+    )
+    rows += [(f"Tier: {row.tier}", row.members) for row in tiers]
+    return Report(
+        name="kpis",
+        title=f"Program KPIs {period.label}",
+        columns=[Column("kpi", "KPI"), Column("value", "Value", "number")],
+        rows=[{"kpi": label, "value": value} for label, value in rows],
+        notes=closed_note(books, period) + _notes(previous),
+        summary={"tiers": [{"tier": row.tier, "members": row.members} for row in tiers]},
+    )
+
+
+def _customer_rows(points: dict, joined: int, customers: dict) -> list[tuple]:
+    """Members and customers: who was active, who joined, who bought and came back."""
+    return [
         ("Active members (earned or redeemed)", points["active"]),
         ("New members (enrolled)", joined),
         ("Customers at start (bought in the previous period)", customers["before"]),
@@ -163,11 +181,21 @@ def kpis(period: Period, *, books: Books | None = None, members=None) -> Report:
             "Purchase frequency (purchases per customer)",
             per(customers["purchases"], customers["now"]),
         ),
+    ]
+
+
+def _order_value_rows(aov: dict) -> list[tuple]:
+    return [
         ("Average order value: members", None if aov["members"] is None else money(aov["members"])),
         (
             "Average order value: non-members",
             None if aov["others"] is None else money(aov["others"]),
         ),
+    ]
+
+
+def _point_rows(points: dict, conversion) -> list[tuple]:
+    return [
         ("Points issued", points["issued"]),
         ("Points redeemed (net of cancellations)", points["redeemed"]),
         ("Redemption rate % (redeemed / issued)", percent(points["redeemed"], points["issued"])),
@@ -175,27 +203,28 @@ def kpis(period: Period, *, books: Books | None = None, members=None) -> Report:
         ("Points redeemed per active member", per(points["redeemed"], points["active"])),
         ("Referral conversion %", conversion.percent),
         ("Points donated to causes", points["donated"]),
+    ]
+
+
+def _email_rows(emails: dict) -> list[tuple]:
+    """Open and click rates only when the provider tracks them (else every one reads 0)."""
+    tracked = emails["opened"] or emails["clicked"]
+    return [
         ("Marketing emails sent", emails["sent"]),
         ("Email open rate %", percent(emails["opened"], emails["sent"]) if tracked else None),
         ("Email click rate %", percent(emails["clicked"], emails["sent"]) if tracked else None),
     ]
-    rows += [(f"Tier: {row.tier}", row.members) for row in tiers]
-    return Report(
-        name="kpis",
-        title=f"Program KPIs {period.label}",
-        columns=[Column("kpi", "KPI"), Column("value", "Value", "number")],
-        rows=[{"kpi": label, "value": value} for label, value in rows],
-        notes=closed_note(books, period)
-        + [
-            "Customers are members who bought: at start = in the previous period of the same "
-            f"length ({previous.start}..{previous.end}), at end = in this period.",
-            "Tiers: members enrolled by the end of the period, by the tier their history "
-            "gives them at that moment.",
-            "n/a: not known (no data). Open and click rates need the email provider's "
-            "tracking (django-anymail's tracking webhook); without it they are n/a.",
-        ],
-        summary={"tiers": [{"tier": row.tier, "members": row.members} for row in tiers]},
-    )
+
+
+def _notes(previous: Period) -> list[str]:
+    return [
+        "Customers are members who bought: at start = in the previous period of the same "
+        f"length ({previous.start}..{previous.end}), at end = in this period.",
+        "Tiers: members enrolled by the end of the period, by the tier their history "
+        "gives them at that moment.",
+        "n/a: not known (no data). Open and click rates need the email provider's "
+        "tracking (django-anymail's tracking webhook); without it they are n/a.",
+    ]
 
 
 def kpis_by_month(

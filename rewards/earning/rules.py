@@ -91,14 +91,7 @@ def calculate(
         return earning
 
     goods = amount - shipping_amount - tax_amount
-    lines = lines or [Line(amount=goods)]
-    lines_total = sum((line.amount for line in lines), Decimal(0))
-    shares: list[tuple[Line, Decimal]] = []
-    for line in lines:
-        share = goods * line.amount / lines_total if lines_total else Decimal(0)
-        earns = not line.is_reward_item and (program.earn_on_gift_cards or not line.is_gift_card)
-        shares.append((line, share if earns else Decimal(0)))
-
+    shares = _line_shares(program, goods, lines or [Line(amount=goods)])
     eligible = sum((share for _, share in shares), Decimal(0))
     if program.earn_on_shipping:
         eligible += shipping_amount
@@ -113,24 +106,47 @@ def calculate(
             f"Tier {tier_name} x{tier_multiplier}",
             to_points(program, eligible, tier_multiplier - 1),
         )
-
     for rule in rules:
         if rule.audience_only and rule.pk not in audience:
             continue
-        if not rule_applies(rule, channel=channel, amount=amount, when=purchased_at):
-            continue
-        scoped = bool(rule.sku or rule.category)
-        matching = [share for line, share in shares if not scoped or line_matches(rule, line)]
-        if scoped and not matching:
-            continue
-        if rule.kind == EarnRule.Kind.MULTIPLIER:
-            scope_amount = sum(matching, Decimal(0)) if scoped else eligible
-            extra = to_points(program, scope_amount, rule.multiplier - 1)
-            if extra:
-                earning.add(rule.name, extra, rule)
-        elif rule.bonus_points:
-            earning.add(rule.name, rule.bonus_points, rule)
+        if rule_applies(rule, channel=channel, amount=amount, when=purchased_at):
+            _add_rule(earning, rule, program=program, shares=shares, eligible=eligible)
     return earning
+
+
+def _line_shares(program: Program, goods: Decimal, lines: list[Line]) -> list[tuple[Line, Decimal]]:
+    """Each line's part of the goods amount (the discounts spread by its price); reward items,
+    and gift cards unless the program earns on them, earn nothing."""
+    lines_total = sum((line.amount for line in lines), Decimal(0))
+    shares: list[tuple[Line, Decimal]] = []
+    for line in lines:
+        share = goods * line.amount / lines_total if lines_total else Decimal(0)
+        earns = not line.is_reward_item and (program.earn_on_gift_cards or not line.is_gift_card)
+        shares.append((line, share if earns else Decimal(0)))
+    return shares
+
+
+def _add_rule(
+    earning: Earning,
+    rule: EarnRule,
+    *,
+    program: Program,
+    shares: list[tuple[Line, Decimal]],
+    eligible: Decimal,
+) -> None:
+    """What one applicable rule adds: a rule scoped to SKUs or a category counts only the
+    lines it matches, and adds nothing when none does."""
+    scoped = bool(rule.sku or rule.category)
+    matching = [share for line, share in shares if not scoped or line_matches(rule, line)]
+    if scoped and not matching:
+        return
+    if rule.kind == EarnRule.Kind.MULTIPLIER:
+        scope_amount = sum(matching, Decimal(0)) if scoped else eligible
+        extra = to_points(program, scope_amount, rule.multiplier - 1)
+        if extra:
+            earning.add(rule.name, extra, rule)
+    elif rule.bonus_points:
+        earning.add(rule.name, rule.bonus_points, rule)
 
 
 def most_points(

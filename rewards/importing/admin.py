@@ -26,7 +26,7 @@ from .. import tasks
 from ..models import Channel, ImportJob
 from . import jobs
 from .columns import FIELDS, PRESETS, ImportFileError
-from .parsing import not_text
+from .rawrows import not_text
 
 ALLOWED = (".csv", ".txt", ".xlsx", ".xlsm")
 

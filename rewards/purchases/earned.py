@@ -1,7 +1,7 @@
 """What a recorded purchase earns, and how its entry and lot are dated: one rule for every path.
 
 The live path (``recording.record_purchase``) and the bulk import
-(``rewards.importing.importer``) both ask here: why a purchase earns nothing, the
+(``rewards.importing.batchrows``) both ask here: why a purchase earns nothing, the
 breakdown it then shows, the earn entry's key and wording, and the credit's dates (when
 it counts, until when it is pending, when it expires).
 """
