@@ -135,3 +135,16 @@ def test_postmarks_tracking_webhook_records_an_open(sent, client, settings):
     assert post("postmark:s3cret").status_code == 200
     ann.refresh_from_db()
     assert ann.opened_at.isoformat() == "2025-02-11T12:00:00+00:00"
+
+
+def test_without_a_secret_the_tracking_webhook_does_not_exist(sent, client, settings):
+    settings.ANYMAIL = {}
+    ann = sent["ann@example.com"]
+    payload = {"RecordType": "Open", "MessageID": ann.provider_id,
+               "Recipient": "ann@example.com", "ReceivedAt": "2025-02-11T12:00:00Z"}  # fmt: skip
+    answer = client.post(
+        "/anymail/postmark/tracking/", json.dumps(payload), content_type="application/json"
+    )
+    assert answer.status_code == 404  # anymail alone would accept it and log a warning
+    ann.refresh_from_db()
+    assert ann.opened_at is None
