@@ -12,9 +12,6 @@ from .columns import Row, RowError
 from .report import in_batches
 from .scratch import Scratch
 
-MEMBER_CACHE = 150_000  # members remembered between batches (about 50 MB at most)
-
-
 BASE_TIER = (Decimal(1), "")
 
 
@@ -35,7 +32,7 @@ class MemberLookup:
         """The rows' members, by email key (``email_key``) and by external id.
 
         Members already looked up (and those the import created) are remembered, up to
-        ``MEMBER_CACHE`` of them, so that a customer with many orders costs one look-up for
+        ``Options.member_cache`` of them, so that a customer with many orders costs one look-up for
         the whole file rather than one per batch; emails and ids known to be absent too,
         until the import creates members. The returned mappings may hold other members.
         """
@@ -45,7 +42,7 @@ class MemberLookup:
         exts = all_exts - self._absent_exts - self._by_ext.keys()
         if not (emails or exts):
             return self._by_email, self._by_ext
-        if len(self._by_email) + len(emails) > MEMBER_CACHE:
+        if len(self._by_email) + len(emails) > self.options.member_cache:
             # A fresh start keeps memory bounded at any size; the batch's own members are
             # all looked up again, so none of them is forgotten while it is being used.
             self._by_email, self._by_ext = {}, {}
@@ -76,7 +73,7 @@ class MemberLookup:
                 ),
                 values["external_id"],
             )
-        if len(self._absent_emails) + len(self._absent_exts) < MEMBER_CACHE:
+        if len(self._absent_emails) + len(self._absent_exts) < self.options.member_cache:
             self._absent_emails.update(emails.difference(self._by_email))
             self._absent_exts.update(exts.difference(self._by_ext))
         return self._by_email, self._by_ext
@@ -130,7 +127,7 @@ class MemberLookup:
             ids = writer.insert_members(rows)
             writer.flush()
             self.report.members_created += len(ids)
-            if len(self._by_email) + len(ids) > MEMBER_CACHE:
+            if len(self._by_email) + len(ids) > self.options.member_cache:
                 continue  # looked up when needed
             for pk, (email, _, ext, *_rest) in zip(ids, rows, strict=True):
                 self._remember(ImportedMember(pk, email, Member.Status.ACTIVE, 0), ext)

@@ -27,6 +27,7 @@ class Options:
     batch_size: int = 10_000
     rejected_path: str | None = None  # default: <input>.rejected.csv
     preview_rows: int = 0
+    member_cache: int = 150_000  # members remembered between batches (about 50 MB at most)
 
 
 @dataclass

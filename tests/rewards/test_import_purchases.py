@@ -248,15 +248,10 @@ def test_many_small_batches_write_every_row_once_with_consistent_ledgers(tmp_pat
 
 
 @pytest.mark.parametrize("remembered", [1000, 2])
-def test_a_customer_in_many_batches_is_looked_up_once_and_keeps_their_tier(
-    tmp_path, monkeypatch, remembered
-):
+def test_a_customer_in_many_batches_is_looked_up_once_and_keeps_their_tier(tmp_path, remembered):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from rewards.importing import members
-
-    monkeypatch.setattr(members, "MEMBER_CACHE", remembered)  # 2: forgets all the time
     gold = TierFactory(name="Gold", threshold=Decimal("100000"), earn_multiplier=Decimal("2"))
     vip = MemberFactory(email="vip@example.com", tier=gold)
     body = "".join(
@@ -264,7 +259,7 @@ def test_a_customer_in_many_batches_is_looked_up_once_and_keeps_their_tier(
         for i in range(12)
     )
     with CaptureQueriesContext(connection) as queries:
-        report = run(csv_file(tmp_path, body), batch_size=2)
+        report = run(csv_file(tmp_path, body), batch_size=2, member_cache=remembered)  # 2: forgets
     lookups = [q for q in queries.captured_queries if 'FROM "members_member"' in q["sql"]]
     assert report.purchases_created == 12 and report.members_created == 3
     vip_points = [p.points_earned for p in Purchase.objects.filter(member=vip)]
